@@ -1,0 +1,14 @@
+import ArgumentParser
+import Shared
+
+/// `edge-agent`: the process beside the cameras. Subcommands grow with the agent (capture,
+/// detection, spool and shipping come with their issues).
+@main
+struct EdgeAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edge-agent",
+        abstract: "citywatch edge agent: turns camera streams into events and ships them to the aggregator.",
+        version: CitywatchVersion.current,
+        subcommands: [SynthCommand.self]
+    )
+}

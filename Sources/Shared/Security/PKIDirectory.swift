@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The on-disk layout of a fleet PKI (`aggregator pki init --dir D`):
+///
+/// ```
+/// D/ca.pem  D/ca-key.pem (0600)
+/// D/server.pem  D/server-key.pem (0600)
+/// D/agents/<id>.pem  D/agents/<id>-key.pem (0600)
+/// ```
+/// The trust domain is read back from the CA certificate's `spiffe://<domain>` URI.
+public struct PKIDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public var caCertificatePath: String { "\(path)/ca.pem" }
+    public var caKeyPath: String { "\(path)/ca-key.pem" }
+    public var serverCertificatePath: String { "\(path)/server.pem" }
+    public var serverKeyPath: String { "\(path)/server-key.pem" }
+    public func agentCertificatePath(_ id: String) -> String { "\(path)/agents/\(id).pem" }
+    public func agentKeyPath(_ id: String) -> String { "\(path)/agents/\(id)-key.pem" }
+
+    /// Creates the directory (0700) and writes a new CA.
+    public func writeAuthority(_ ca: CertificateAuthority, overwrite: Bool) throws {
+        try makeDirectory(path)
+        if !overwrite {
+            for p in [caCertificatePath, caKeyPath] where FileManager.default.fileExists(atPath: p) {
+                throw PKIError.fileExists(p)
+            }
+        }
+        try SecureFile.write(ca.privateKey.pemRepresentation, to: caKeyPath, mode: 0o600, overwrite: overwrite)
+        try SecureFile.write(try ca.certificate.serializeAsPEM().pemString, to: caCertificatePath, mode: 0o644, overwrite: overwrite)
+    }
+
+    public func writeServer(_ issued: IssuedCertificate, overwrite: Bool) throws {
+        try write(issued, certificate: serverCertificatePath, key: serverKeyPath, overwrite: overwrite)
+    }
+
+    public func writeAgent(_ id: String, _ issued: IssuedCertificate, overwrite: Bool) throws {
+        try makeDirectory("\(path)/agents")
+        try write(issued, certificate: agentCertificatePath(id), key: agentKeyPath(id), overwrite: overwrite)
+    }
+
+    /// Loads the CA, its key and trust domain.
+    public func loadAuthority() throws -> CertificateAuthority {
+        let certificate = try Self.loadCertificate(caCertificatePath)
+        let keyPEM = try SecureFile.read(caKeyPath)
+        let key: P256.Signing.PrivateKey
+        do { key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM) } catch {
+            throw PKIError.invalidPEM(caKeyPath, "\(error)")
+        }
+        let sans = try? certificate.extensions.subjectAlternativeNames
+        let domain = (sans ?? SubjectAlternativeNames()).lazy.compactMap { name -> String? in
+            if case .uniformResourceIdentifier(let uri) = name, uri.hasPrefix("spiffe://") {
+                return String(uri.dropFirst("spiffe://".count))
+            }
+            return nil
+        }.first
+        guard let domain else { throw PKIError.invalidPEM(caCertificatePath, "CA has no spiffe:// trust domain") }
+        return CertificateAuthority(certificate: certificate, privateKey: key, trustDomain: domain)
+    }
+
+    public static func loadCertificate(_ path: String) throws -> Certificate {
+        let pem = try SecureFile.read(path)
+        do { return try Certificate(pemEncoded: pem) } catch { throw PKIError.invalidPEM(path, "\(error)") }
+    }
+
+    private func write(_ issued: IssuedCertificate, certificate: String, key: String, overwrite: Bool) throws {
+        if !overwrite {
+            for p in [certificate, key] where FileManager.default.fileExists(atPath: p) { throw PKIError.fileExists(p) }
+        }
+        try SecureFile.write(issued.privateKeyPEM, to: key, mode: 0o600, overwrite: overwrite)
+        try SecureFile.write(try issued.certificatePEM, to: certificate, mode: 0o644, overwrite: overwrite)
+    }
+
+    private func makeDirectory(_ p: String) throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: p, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw PKIError.fileUnwritable(p, (error as NSError).localizedDescription)
+        }
+    }
+}

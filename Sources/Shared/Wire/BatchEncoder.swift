@@ -1,0 +1,44 @@
+import SwiftProtobuf
+
+/// Encodes batches for the wire: model → `EventBatch` protobuf (columnar events) → zstd.
+///
+/// Holds a compression context: not thread-safe, use one per task (the agent's shipper has one).
+public final class BatchEncoder {
+    private let compressor: ZstdCompressor
+
+    /// - Parameters:
+    ///   - level: zstd level (config `shipping.compression_level`, default 3).
+    ///   - dictionary: a trained dictionary shared with the aggregator (config
+    ///     `shipping.dictionary`), or nil.
+    public init(level: Int32 = ZstdCompressor.defaultLevel, dictionary: ZstdDictionary? = nil) {
+        compressor = ZstdCompressor(level: level, dictionary: dictionary)
+    }
+
+    public var dictionaryID: UInt32 { compressor.dictionary?.id ?? 0 }
+
+    /// The protobuf bytes before compression (also what dictionary training samples).
+    public static func protobufBytes(of batch: EventBatch) -> [UInt8] {
+        var m = Citywatch_V1_EventBatch()
+        m.agentID = batch.agentID
+        m.batchSeq = batch.batchSeq
+        m.dictionaryID = batch.dictionaryID
+        m.createdAtMs = batch.createdAtMs
+        if !batch.evicted.isEmpty { m.evicted = batch.evicted.wire }
+        m.events = ColumnarEncoder.encode(batch.events)
+        m.commandResults = batch.commandResults.map(\.wire)
+        m.agentVersion = batch.agentVersion
+        // Serialising a fully initialised proto3 message cannot fail.
+        var bytes: [UInt8] = (try? m.serializedBytes()) ?? []
+        // Unknown fields from a newer writer go back out verbatim; protobuf allows any field order
+        // and merges repeated occurrences of a message field.
+        bytes.append(contentsOf: batch.unknownFields)
+        return bytes
+    }
+
+    /// The compressed request body. Sets `dictionaryID` from this encoder's dictionary.
+    public func encode(_ batch: EventBatch) throws -> [UInt8] {
+        var batch = batch
+        batch.dictionaryID = dictionaryID
+        return try compressor.compress(Self.protobufBytes(of: batch))
+    }
+}

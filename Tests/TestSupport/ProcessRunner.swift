@@ -1,0 +1,69 @@
+import Foundation
+
+/// Runs the package's own executables as real processes.
+public enum ProcessRunner {
+    public struct Output: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The directory holding the built products (beside the test bundle).
+    public static var productsDirectory: URL {
+        let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])]
+        for candidate in candidates {
+            var url = candidate
+            for _ in 0..<4 {
+                if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("aggregator").path) { return url }
+                url = url.deletingLastPathComponent()
+            }
+        }
+        return Bundle.main.bundleURL.deletingLastPathComponent()
+    }
+
+    public static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> Output {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent(executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        // Read both pipes fully (the process may fill one before exiting).
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                break
+            }
+            usleep(10_000)
+        }
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Runs a product with output discarded and returns its exit status and peak resident memory,
+    /// measured by the kernel for that process alone (`wait4`).
+    public static func runMeasuringMemory(_ executable: String, _ arguments: [String]) throws -> (status: Int32, peakRSSBytes: Int) {
+        let path = productsDirectory.appendingPathComponent(executable).path
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exitStatus, usage.ru_maxrss * 1024)
+    }
+}
