@@ -1,6 +1,11 @@
 import Foundation
 
 /// Runs the package's own executables as real processes.
+/// Holds what the stderr reader collected (written once, read after the group wait).
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
+
 public enum ProcessRunner {
     public struct Output: Sendable {
         public let status: Int32
@@ -29,18 +34,22 @@ public enum ProcessRunner {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let deadline = ContinuousClock.now + timeout
-        // Read both pipes fully (the process may fill one before exiting).
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                break
-            }
-            usleep(10_000)
+        // A watchdog ends a process that outlives the timeout; both pipes are drained concurrently so
+        // that a child filling one of them cannot deadlock the test.
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: watchdog)
+        let stderrBox = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            stderrBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
         }
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let stderrData = stderrBox.data
         process.waitUntilExit()
+        watchdog.cancel()
         return Output(
             status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
             stderr: String(decoding: stderrData, as: UTF8.self))

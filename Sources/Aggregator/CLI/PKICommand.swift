@@ -25,11 +25,11 @@ struct PKICommand: ParsableCommand {
 
         func run() throws {
             let directory = PKIDirectory(path: dir)
+            // Make everything before writing anything: a bad --ip must not leave a lone CA behind.
             let ca = try CertificateAuthority.create(trustDomain: city, days: caDays)
-            try directory.writeAuthority(ca, overwrite: force)
             let server = try ca.issueServer(
                 commonName: dnsNames.first ?? "aggregator", dnsNames: dnsNames, ipAddresses: ipAddresses, days: serverDays)
-            try directory.writeServer(server, overwrite: force)
+            try directory.writeAuthority(ca, server: server, overwrite: force)
             try PKIOutput.print(json: json, [
                 "ca": directory.caCertificatePath, "ca_key": directory.caKeyPath,
                 "server": directory.serverCertificatePath, "server_key": directory.serverKeyPath,

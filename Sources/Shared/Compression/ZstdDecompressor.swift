@@ -7,7 +7,10 @@ import Foundation
 /// Not thread-safe (it reuses one decompression context): use one per task.
 public final class ZstdDecompressor {
     public struct Limits: Sendable, Hashable {
-        /// The most bytes one frame may decompress to. Default 32 MiB.
+        /// The most bytes one frame may decompress to. Default 32 MiB. Frames that declare their
+        /// size are refused from the header when it exceeds this; zstd then never needs a window
+        /// larger than the declared size. Frames that do not are decoded in a buffer that grows up
+        /// to this limit, with the window capped by `windowLogMax`.
         public var maxOutputBytes: Int
         /// The largest window zstd may need (2^windowLogMax bytes). Default 23 (8 MiB), the
         /// format's recommended minimum for decoders.
@@ -44,10 +47,11 @@ public final class ZstdDecompressor {
     }
 
     public func decompress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+        // Only current zstd frames: legacy (v0.5–0.7) frames, which the system library may still
+        // decode, bypass the window limit, and skippable frames carry no content.
+        guard Self.hasMagic(input) else { throw CompressionError.notZstd() }
         let declared = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        if declared == ZSTD_CONTENTSIZE_ERROR {
-            throw input.count < 4 || !Self.hasMagic(input) ? CompressionError.notZstd() : CompressionError.truncated()
-        }
+        if declared == ZSTD_CONTENTSIZE_ERROR { throw CompressionError.truncated() }
         let known = declared != ZSTD_CONTENTSIZE_UNKNOWN
         if known, declared > UInt64(limits.maxOutputBytes) {
             throw CompressionError.outputLimitExceeded(limit: limits.maxOutputBytes, declared: declared)
@@ -72,7 +76,10 @@ public final class ZstdDecompressor {
             let progressed = inBuffer.pos != consumedBefore || produced != producedBefore
             if produced == capacity, !progressed {
                 // Output is full and zstd has more to write: grow within the limit or refuse.
-                if known { throw CompressionError.corrupt("frame expands past its declared size") }
+                if known {
+                    throw inBuffer.pos == inBuffer.size
+                        ? CompressionError.truncated() : CompressionError.corrupt("frame expands past its declared size")
+                }
                 guard capacity < limits.maxOutputBytes else {
                     throw CompressionError.outputLimitExceeded(limit: limits.maxOutputBytes, declared: nil)
                 }
@@ -89,7 +96,10 @@ public final class ZstdDecompressor {
 
     private func prepareContext(dictionaryID: UInt32) throws {
         ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters)
-        ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, limits.windowLogMax)
+        let set = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, limits.windowLogMax)
+        if ZSTD_isError(set) != 0 {
+            throw CompressionError.corrupt("window log limit \(limits.windowLogMax) rejected: \(String(cString: ZSTD_getErrorName(set)))")
+        }
         guard dictionaryID != 0 else { return }
         guard let dictionary = dictionaries[dictionaryID] else { throw CompressionError.unknownDictionary(dictionaryID) }
         ZSTD_DCtx_refDDict(dctx, dictionary.ddict)
@@ -106,7 +116,7 @@ public final class ZstdDecompressor {
         }
     }
 
-    private static func hasMagic(_ input: UnsafeRawBufferPointer) -> Bool {
+    static func hasMagic(_ input: UnsafeRawBufferPointer) -> Bool {
         input.count >= 4 && input.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0xFD2F_B528)
     }
 }

@@ -3,7 +3,9 @@ enum ConfigKeyPath {
     static func render(_ path: [any CodingKey]) -> String {
         var out = ""
         for key in path {
-            if let index = key.intValue, key.stringValue == "Index \(index)" || key.stringValue == "\(index)" {
+            // Sequence positions are "Index N" (as Foundation's decoders name them); a mapping key
+            // that happens to be numeric ("1") stays a key.
+            if let index = key.intValue, key.stringValue == "Index \(index)" {
                 out += "[\(index)]"
             } else {
                 if !out.isEmpty { out += "." }
@@ -11,6 +13,22 @@ enum ConfigKeyPath {
             }
         }
         return out
+    }
+
+    /// Parses `polygon[3].x` back into keys (the inverse of `render`).
+    static func parse(_ text: String) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        for part in text.split(separator: ".") {
+            var name = Substring(part)
+            var indexes: [Int] = []
+            while let open = name.lastIndex(of: "["), name.hasSuffix("]"), let i = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) {
+                indexes.insert(i, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty { keys.append(AnyCodingKey(stringValue: String(name))) }
+            keys += indexes.map { AnyCodingKey(intValue: $0) }
+        }
+        return keys
     }
 }
 
@@ -25,7 +43,7 @@ struct AnyCodingKey: CodingKey, Hashable {
     }
 
     init(intValue: Int) {
-        self.stringValue = "\(intValue)"
+        self.stringValue = "Index \(intValue)"
         self.intValue = intValue
     }
 }

@@ -36,10 +36,10 @@ public enum ConfigLoader {
         } catch let error as DecodingError {
             throw locate(error, root: root, file: file)
         } catch let error as ConfigValueError {
-            let path = state.lastPath
-            throw located(root: root, path: path, sub: error.subPath, file: file, message: error.message)
+            // Children's value errors arrive wrapped in DecodingError; a bare one is the root's.
+            throw located(root: root, path: [], sub: error.subPath, file: file, message: error.message)
         } catch {
-            throw located(root: root, path: state.lastPath, sub: nil, file: file, message: "\(error)")
+            throw ConfigError(file: file, line: nil, column: nil, keyPath: "", message: "\(error)")
         }
         if let unknown = state.unknownKeys(in: root).first {
             throw ConfigError(
@@ -104,7 +104,7 @@ public enum ConfigLoader {
     }
 
     private static func located(root: Node, path: [any CodingKey], sub: String?, file: String, message: String) -> ConfigError {
-        let node = YAMLDecodingState.node(at: path, in: root)
+        let node = YAMLDecodingState.node(at: path + ConfigKeyPath.parse(sub ?? ""), in: root)
         var keyPath = ConfigKeyPath.render(path)
         if let sub { keyPath += sub.hasPrefix("[") || keyPath.isEmpty ? sub : ".\(sub)" }
         return ConfigError(file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: keyPath, message: message)

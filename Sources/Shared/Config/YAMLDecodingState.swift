@@ -11,7 +11,6 @@ final class YAMLDecodingState {
 
     /// Mapping path → keys the decoding asked for.
     private var read: [String: Set<String>] = [:]
-    var lastPath: [any CodingKey] = []
 
     func opened(_ path: [any CodingKey]) {
         let p = ConfigKeyPath.render(path)

@@ -42,7 +42,6 @@ func describe(_ node: Node) -> String {
 /// Decodes `T` from a child node, turning a `ConfigValueError` thrown by `T`'s initialiser into a
 /// `DecodingError` that carries the child's path.
 func decodeChild<T: Decodable>(_ type: T.Type, node: Node, path: [any CodingKey], state: YAMLDecodingState) throws -> T {
-    state.lastPath = path
     do {
         return try T(from: YAMLNodeDecoder(node: node, codingPath: path, state: state))
     } catch let error as ConfigValueError {

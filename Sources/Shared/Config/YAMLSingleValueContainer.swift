@@ -16,7 +16,7 @@ struct YAMLSingleValueContainer: SingleValueDecodingContainer {
     func decodeNil() -> Bool { Self.isNull(node) }
 
     private func scalar(_ expected: String) throws -> Node.Scalar {
-        guard case .scalar(let s) = node, !Self.isNull(node) || expected == "a string" else {
+        guard case .scalar(let s) = node, !Self.isNull(node) else {
             throw DecodingError.typeMismatch(
                 Any.self, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(describe(node))"))
         }
@@ -38,6 +38,9 @@ struct YAMLSingleValueContainer: SingleValueDecodingContainer {
 
     func decode(_ type: String.Type) throws -> String {
         guard case .scalar(let s) = node else { throw mismatch("a string") }
+        if Self.isNull(node) {
+            throw DecodingError.valueNotFound(String.self, .init(codingPath: codingPath, debugDescription: "a value is required"))
+        }
         return s.string
     }
 

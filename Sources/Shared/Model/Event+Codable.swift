@@ -30,9 +30,20 @@ extension Event: Codable {
             zone: try c.decodeIfPresent(String.self, forKey: .zone),
             confidence: try c.decodeIfPresent(Confidence.self, forKey: .confidence) ?? .certain,
             severity: try c.decodeIfPresent(Severity.self, forKey: .severity),
-            attributes: try c.decodeIfPresent(Attributes.self, forKey: .attributes) ?? [:],
+            attributes: Self.typed(try c.decodeIfPresent(Attributes.self, forKey: .attributes) ?? [:], kind: kind),
             snapshot: try c.decodeIfPresent(String.self, forKey: .snapshot)
         )
+    }
+
+    /// JSON has one number type: `4` could be an int or a double. For the kind's documented
+    /// attributes the registry says which; other whole numbers stay ints.
+    static func typed(_ attributes: Attributes, kind: EventKind) -> Attributes {
+        guard let specs = EventKindRegistry.standard.descriptor(of: kind)?.attributes else { return attributes }
+        var typed = attributes
+        for spec in specs where spec.type == .double {
+            if case .int(let v) = attributes[spec.key] { typed[spec.key] = .double(Double(v)) }
+        }
+        return typed
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -49,7 +49,7 @@ public struct CertificateAuthority: Sendable {
     ) throws -> IssuedCertificate {
         var names: [GeneralName] = dnsNames.map { .dnsName($0) }
         for ip in ipAddresses {
-            guard let bytes = Self.ipBytes(ip) else { throw PKIError.invalidPEM(ip, "not an IPv4 or IPv6 address") }
+            guard let bytes = Self.ipBytes(ip) else { throw PKIError.invalidAddress(ip) }
             names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...])))
         }
         return try issue(

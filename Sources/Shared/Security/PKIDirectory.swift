@@ -35,6 +35,19 @@ public struct PKIDirectory: Sendable {
         try SecureFile.write(try ca.certificate.serializeAsPEM().pemString, to: caCertificatePath, mode: 0o644, overwrite: overwrite)
     }
 
+    /// Writes a new CA and its server certificate, refusing before writing anything if any of the
+    /// four files exists (unless `overwrite`).
+    public func writeAuthority(_ ca: CertificateAuthority, server: IssuedCertificate, overwrite: Bool) throws {
+        if !overwrite {
+            for p in [caCertificatePath, caKeyPath, serverCertificatePath, serverKeyPath]
+            where FileManager.default.fileExists(atPath: p) {
+                throw PKIError.fileExists(p)
+            }
+        }
+        try writeAuthority(ca, overwrite: overwrite)
+        try writeServer(server, overwrite: overwrite)
+    }
+
     public func writeServer(_ issued: IssuedCertificate, overwrite: Bool) throws {
         try write(issued, certificate: serverCertificatePath, key: serverKeyPath, overwrite: overwrite)
     }

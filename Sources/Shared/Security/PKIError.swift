@@ -1,7 +1,7 @@
 /// A failure creating, reading or using certificates and keys.
 public struct PKIError: Error, Hashable, CustomStringConvertible {
     enum Code: Hashable {
-        case fileExists, fileUnreadable, fileUnwritable, invalidPEM, noIdentity, wrongTrustDomain, invalidAgentID
+        case fileExists, fileUnreadable, fileUnwritable, invalidPEM, invalidAddress, noIdentity, wrongTrustDomain, invalidAgentID
     }
 
     let code: Code
@@ -19,6 +19,9 @@ public struct PKIError: Error, Hashable, CustomStringConvertible {
     }
     static func invalidPEM(_ path: String, _ reason: String) -> Self {
         .init(code: .invalidPEM, message: "\(path): not a valid PEM certificate or key: \(reason)")
+    }
+    static func invalidAddress(_ text: String) -> Self {
+        .init(code: .invalidAddress, message: "'\(text)' is not an IPv4 or IPv6 address")
     }
     static func noIdentity(_ reason: String) -> Self {
         .init(code: .noIdentity, message: "certificate carries no agent identity: \(reason)")

@@ -2,16 +2,17 @@ import Foundation
 
 /// Writes secrets and certificates without ever replacing one silently.
 enum SecureFile {
-    /// Writes `contents` to `path` with `mode`. Without `overwrite`, an existing file is an error;
-    /// with it, the file is replaced atomically (temporary file + rename), so a crash never leaves
-    /// a half-written key behind.
+    /// Writes `contents` to `path` with `mode`, durably (file and directory fsynced). The content
+    /// goes to a uniquely named temporary file first, so a crash never leaves a half-written key.
+    /// Without `overwrite` it is then hard-linked into place, which fails if `path` exists, even
+    /// if another process created it a moment ago; with `overwrite` it is renamed over it.
     static func write(_ contents: String, to path: String, mode: mode_t, overwrite: Bool) throws {
-        let fm = FileManager.default
-        if !overwrite, fm.fileExists(atPath: path) { throw PKIError.fileExists(path) }
+        if !overwrite, FileManager.default.fileExists(atPath: path) { throw PKIError.fileExists(path) }
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw PKIError.fileUnwritable(path, String(cString: strerror(errno))) }
+        defer { unlink(temporary) }
         var failure: String?
         let bytes = Array(contents.utf8)
         bytes.withUnsafeBytes { buffer in
@@ -28,17 +29,22 @@ enum SecureFile {
         }
         if failure == nil, fchmod(fd, mode) != 0 || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
-        if failure == nil {
-            if !overwrite, fm.fileExists(atPath: path) {
-                unlink(temporary)
-                throw PKIError.fileExists(path)
-            }
-            if rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure { throw PKIError.fileUnwritable(path, failure) }
+        if overwrite {
+            guard rename(temporary, path) == 0 else { throw PKIError.fileUnwritable(path, String(cString: strerror(errno))) }
+        } else if link(temporary, path) != 0 {
+            if errno == EEXIST { throw PKIError.fileExists(path) }
+            throw PKIError.fileUnwritable(path, String(cString: strerror(errno)))
         }
-        if let failure {
-            unlink(temporary)
-            throw PKIError.fileUnwritable(path, failure)
-        }
+        syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    /// Makes the new directory entry durable.
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
     }
 
     static func read(_ path: String) throws -> String {

@@ -51,16 +51,19 @@ public final class BatchDecoder {
             throw .invalid("agent_id", "\(m.agentID.utf8.count) bytes, the limit is \(limits.maxAgentIDBytes)")
         }
         guard m.batchSeq > 0 else { throw .invalid("batch_seq", "must be at least 1") }
+        guard m.agentVersion.utf8.count <= limits.maxStringBytes else {
+            throw .invalid("agent_version", "\(m.agentVersion.utf8.count) bytes, the limit is \(limits.maxStringBytes)")
+        }
         guard m.commandResults.count <= limits.maxEvents else {
             throw .invalid("command_results", "\(m.commandResults.count) results, the limit is \(limits.maxEvents)")
         }
         let events = try ColumnarDecoder(limits: limits).decode(m.events)
         var results: [CommandResult] = []
         results.reserveCapacity(m.commandResults.count)
-        for (i, r) in m.commandResults.enumerated() { results.append(try CommandResult(wire: r, index: i)) }
+        for (i, r) in m.commandResults.enumerated() { results.append(try CommandResult(wire: r, index: i, limits: limits)) }
         return EventBatch(
             agentID: m.agentID, batchSeq: m.batchSeq, dictionaryID: m.dictionaryID, createdAtMs: m.createdAtMs,
-            evicted: EvictionReport(wire: m.evicted), events: events, commandResults: results,
+            evicted: try EvictionReport(wire: m.evicted), events: events, commandResults: results,
             agentVersion: m.agentVersion, unknownFields: Self.unknownFields(of: m))
     }
 

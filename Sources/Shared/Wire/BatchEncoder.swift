@@ -5,13 +5,16 @@ import SwiftProtobuf
 /// Holds a compression context: not thread-safe, use one per task (the agent's shipper has one).
 public final class BatchEncoder {
     private let compressor: ZstdCompressor
+    /// Limits the batch must meet (the aggregator's); `encode` refuses what it would refuse.
+    public let limits: BatchLimits
 
     /// - Parameters:
     ///   - level: zstd level (config `shipping.compression_level`, default 3).
     ///   - dictionary: a trained dictionary shared with the aggregator (config
     ///     `shipping.dictionary`), or nil.
-    public init(level: Int32 = ZstdCompressor.defaultLevel, dictionary: ZstdDictionary? = nil) {
+    public init(level: Int32 = ZstdCompressor.defaultLevel, dictionary: ZstdDictionary? = nil, limits: BatchLimits = BatchLimits()) {
         compressor = ZstdCompressor(level: level, dictionary: dictionary)
+        self.limits = limits
     }
 
     public var dictionaryID: UInt32 { compressor.dictionary?.id ?? 0 }
@@ -35,8 +38,10 @@ public final class BatchEncoder {
         return bytes
     }
 
-    /// The compressed request body. Sets `dictionaryID` from this encoder's dictionary.
+    /// The compressed request body. Sets `dictionaryID` from this encoder's dictionary. Throws a
+    /// `BatchError` for a batch the aggregator would refuse.
     public func encode(_ batch: EventBatch) throws -> [UInt8] {
+        try limits.validate(batch)
         var batch = batch
         batch.dictionaryID = dictionaryID
         return try compressor.compress(Self.protobufBytes(of: batch))

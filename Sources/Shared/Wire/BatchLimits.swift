@@ -2,7 +2,8 @@
 public struct BatchLimits: Sendable, Hashable {
     /// Largest compressed body, bytes. Default 8 MiB.
     public var maxCompressedBytes: Int
-    /// Largest body after decompression, bytes. Default 32 MiB.
+    /// Largest body after decompression, bytes. Default 4 MiB: a full batch of 10,000 events is
+    /// well under 1 MiB, and protobuf's in-memory form of a hostile body can be ~8× its size.
     public var maxDecompressedBytes: Int
     /// zstd window log cap (2^23 = 8 MiB). Default 23.
     public var windowLogMax: Int32
@@ -17,7 +18,7 @@ public struct BatchLimits: Sendable, Hashable {
 
     public init(
         maxCompressedBytes: Int = 8 << 20,
-        maxDecompressedBytes: Int = 32 << 20,
+        maxDecompressedBytes: Int = 4 << 20,
         windowLogMax: Int32 = 23,
         maxEvents: Int = 10_000,
         maxStringBytes: Int = 256,

@@ -15,7 +15,18 @@ struct ColumnarDecoder {
         if let first = strings.first, !first.isEmpty {
             throw .invalid("events.strings[0]", "must be the empty string")
         }
-        if n == 0 { return [] }
+        if n == 0 {
+            // A batch that says "no events" must not carry any: otherwise events would be acked and lost.
+            let columns: [Int] = [
+                c.eventIDDelta.count, c.lifecycleBack.count, c.camera.count, c.kind.count, c.phase.count,
+                c.captureTimeDeltaMs.count, c.agentTimeOffsetMs.count, c.trackID.count, c.flags.count, c.box.count,
+                c.zone.count, c.confidencePermille.count, c.severity.count, c.attributeCount.count,
+                c.attributeKeyType.count, c.attributeInt.count, c.attributeDouble.count, c.attributeDecimalMilli.count,
+                c.attributeString.count, c.snapshot.count,
+            ]
+            guard columns.allSatisfy({ $0 == 0 }) else { throw .invalid("events.count", "0, but the columns hold events") }
+            return []
+        }
 
         try requireCount(c.eventIDDelta.count, n, "event_id_delta", required: true)
         try requireCount(c.camera.count, n, "camera", required: true)
@@ -40,6 +51,7 @@ struct ColumnarDecoder {
         for i in 0..<n {
             let (nextID, idOverflow) = id.addingReportingOverflow(c.eventIDDelta[i])
             guard !idOverflow, nextID > 0 else { throw .invalid("events.event_id_delta[\(i)]", "event id out of range") }
+            guard i == 0 || nextID > id else { throw .invalid("events.event_id_delta[\(i)]", "event ids must increase") }
             id = nextID
             let (nextTime, timeOverflow) = time.addingReportingOverflow(c.captureTimeDeltaMs[i])
             guard !timeOverflow, nextTime >= 0 else {

@@ -16,11 +16,17 @@ extension EvictionReport {
         return m
     }
 
-    init(wire m: Citywatch_V1_EvictionReport) {
+    init(wire m: Citywatch_V1_EvictionReport) throws(BatchError) {
+        guard m.eventsBySeverity.count <= 16 else {
+            throw .invalid("evicted.events_by_severity", "\(m.eventsBySeverity.count) entries, at most 16")
+        }
         var bySeverity: [Severity: UInt64] = [:]
         for (rank, count) in m.eventsBySeverity.enumerated() where count > 0 {
-            // Counts for severities this build does not know go to the highest it knows.
-            bySeverity[Severity(rank: rank) ?? .critical, default: 0] += count
+            // Counts for severities this build does not know go to the highest it knows; a hostile
+            // sender cannot overflow the sum (it saturates).
+            let severity = Severity(rank: rank) ?? .critical
+            let (sum, overflow) = bySeverity[severity, default: 0].addingReportingOverflow(count)
+            bySeverity[severity] = overflow ? .max : sum
         }
         self.init(
             events: m.events, snapshots: m.snapshots, eventsBySeverity: bySeverity,
@@ -63,7 +69,10 @@ extension CommandResult {
         return m
     }
 
-    init(wire m: Citywatch_V1_CommandResult, index: Int) throws(BatchError) {
+    init(wire m: Citywatch_V1_CommandResult, index: Int, limits: BatchLimits) throws(BatchError) {
+        for (name, value) in [("command_id", m.commandID), ("message", m.message)] where value.utf8.count > limits.maxStringBytes {
+            throw .invalid("command_results[\(index)].\(name)", "\(value.utf8.count) bytes, the limit is \(limits.maxStringBytes)")
+        }
         let status: Status
         switch m.status {
         case .done: status = .done

@@ -123,7 +123,7 @@ struct SampleConfig: Decodable, Equatable {
     @Test func invalidValue_fromValidation_pointsAtTheValue() {
         let e = error("agent_id: a\ncameras:\n  - id: c\n    url: u\n    fps: 500\n")
         #expect(e?.keyPath == "cameras[0].fps")
-        #expect(e?.line == 3 || e?.line == 5)
+        #expect(e?.line == 5)
         #expect(e?.message.contains("1...60") == true)
     }
 
@@ -142,6 +142,40 @@ struct SampleConfig: Decodable, Equatable {
         let e = error("agent_id: a\ncameras: {id: x}\n")
         #expect(e?.keyPath == "cameras")
         #expect(e?.message.contains("list") == true)
+    }
+
+    @Test func nullForARequiredString_isAnError() {
+        let e = error("agent_id: ~\n")
+        #expect(e?.keyPath == "agent_id")
+        #expect(e?.line == 1)
+    }
+
+    @Test func unknownKeysBelowNumericMapKeys_areFound() {
+        // `labels` is a [String: String]: its keys are free, but a nested mapping under one is not a string.
+        let e = error("agent_id: a\nlabels:\n  1: one\n  2: {x: y}\n")
+        #expect(e?.keyPath == "labels.2")
+        #expect(e?.line == 4)
+    }
+
+    @Test func rootValidationError_isReportedAtTheRoot() {
+        struct Root: Decodable {
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: AnyKey.self)
+                _ = try c.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "a"))
+                _ = try c.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "b"))
+                throw ConfigValueError("a and b must not both be set")
+            }
+        }
+        struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        let e = #expect(throws: ConfigError.self) { try ConfigLoader.decode(Root.self, yaml: "a: 1\nb: 2\n", file: "x.yaml") }
+        #expect(e?.keyPath == "")
+        #expect(e?.line == 1)
+        #expect(e?.message == "a and b must not both be set")
     }
 
     @Test func fileOnDisk_errorsNameTheFile() throws {

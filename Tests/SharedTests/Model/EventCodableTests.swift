@@ -15,6 +15,15 @@ import Testing
         #expect(object["box"] as? [Double] == [0.25, 0.5, 0.1, 0.2])
     }
 
+    /// JSON cannot tell 4 from 4.0; documented attributes get their registered type back.
+    @Test func json_restoresRegisteredAttributeTypes() throws {
+        let event = Event(id: 1, cameraID: "c", kind: .loitering, captureTimeMs: 5, attributes: ["dwell_s": .double(4), "extra": .int(4)])
+        let back = try JSONDecoder().decode(Event.self, from: try JSONEncoder().encode(event))
+        #expect(back.attributes["dwell_s"] == .double(4))
+        #expect(back.attributes["extra"] == .int(4))
+        #expect(back == event)
+    }
+
     @Test func json_refusesConfidenceOutsideUnitInterval() {
         let text = #"{"event_id":1,"camera_id":"c","kind":"fire","capture_time_ms":5,"confidence":1.5}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Event.self, from: Data(text.utf8)) }

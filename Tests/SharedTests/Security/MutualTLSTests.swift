@@ -45,6 +45,7 @@ import TestSupport
         let outcome = try await TLSHandshakeHarness.run(server: try server(pki), client: client, trustDomain: "testcity")
         #expect(outcome.serverIdentities.isEmpty)
         #expect((try? outcome.client.get())?.contains("agent=") != true)
+        #expect(!outcome.serverErrors.isEmpty, "the server saw no failed handshake")
     }
 
     @Test func expiredCertificate_isRefusedAtTheHandshake() async throws {
@@ -58,6 +59,7 @@ import TestSupport
         let outcome = try await TLSHandshakeHarness.run(server: try server(pki), client: client, trustDomain: "testcity")
         #expect(outcome.serverIdentities.isEmpty)
         #expect((try? outcome.client.get())?.contains("agent=") != true)
+        #expect(!outcome.serverErrors.isEmpty, "the server saw no failed handshake")
     }
 
     @Test func tls12Client_isRefused() async throws {
@@ -71,6 +73,7 @@ import TestSupport
         let outcome = try await TLSHandshakeHarness.run(server: try server(pki), client: client, trustDomain: "testcity")
         #expect(outcome.serverIdentities.isEmpty)
         #expect((try? outcome.client.get())?.contains("agent=") != true)
+        #expect(!outcome.serverErrors.isEmpty, "the server saw no failed handshake")
     }
 
     @Test func missingKeyFile_namesThePath() throws {

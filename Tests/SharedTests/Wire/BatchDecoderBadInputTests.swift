@@ -11,6 +11,11 @@ import TestSupport
         try encoder.encode(EventBatch(agentID: "agent-1", batchSeq: seq, events: events))
     }
 
+    /// A body the encoder would refuse to make (it validates), compressed as is.
+    func unchecked(_ batch: EventBatch) throws -> [UInt8] {
+        try ZstdCompressor().compress(BatchEncoder.protobufBytes(of: batch))
+    }
+
     func refusal(_ decoder: BatchDecoder = BatchDecoder(), _ bytes: [UInt8]) -> BatchError? {
         #expect(throws: BatchError.self) { try decoder.decode(bytes) }
     }
@@ -97,22 +102,22 @@ import TestSupport
 
     @Test func oversizedStrings_areRefusedWith400NamingTheField() throws {
         let longCamera = Event.stub(camera: String(repeating: "c", count: 257))
-        let error = refusal(BatchDecoder(), try body([longCamera]))
+        let error = refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "agent-1", batchSeq: 1, events: [longCamera])))
         #expect(error?.httpStatus == 400)
         #expect(error?.field?.hasPrefix("events.strings[") == true)
 
         var manyAttributes = Attributes()
         for i in 0..<33 { manyAttributes["a\(i)"] = .int(Int64(i)) }
-        let error2 = refusal(BatchDecoder(), try body([Event.stub(attributes: manyAttributes)]))
+        let error2 = refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "a", batchSeq: 1, events: [Event.stub(attributes: manyAttributes)])))
         #expect(error2?.field == "events.attribute_count[0]")
 
-        let longAgent = try encoder.encode(EventBatch(agentID: String(repeating: "a", count: 129), batchSeq: 1, events: []))
+        let longAgent = try unchecked(EventBatch(agentID: String(repeating: "a", count: 129), batchSeq: 1, events: []))
         #expect(refusal(BatchDecoder(), longAgent)?.field == "agent_id")
     }
 
     @Test func missingAgentOrSequence_isRefusedWith400() throws {
-        #expect(refusal(BatchDecoder(), try encoder.encode(EventBatch(agentID: "", batchSeq: 1, events: [])))?.field == "agent_id")
-        #expect(refusal(BatchDecoder(), try encoder.encode(EventBatch(agentID: "a", batchSeq: 0, events: [])))?.field == "batch_seq")
+        #expect(refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "", batchSeq: 1, events: [])))?.field == "agent_id")
+        #expect(refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "a", batchSeq: 0, events: [])))?.field == "batch_seq")
     }
 
     /// A frame that declares 2 GiB of content is refused from its header, before any allocation.
@@ -149,9 +154,9 @@ import TestSupport
     }
 
     @Test func inconsistentColumns_nameTheColumn() throws {
-        // A box flag with no box entries: built through the protobuf API of a hand-made batch.
+        // A second `events` chunk merges into the first: its flags entry makes the flags column one
+        // longer than the event count.
         var raw = BatchEncoder.protobufBytes(of: EventBatch(agentID: "a", batchSeq: 1, events: [Event(id: 1, cameraID: "c", kind: .fire, captureTimeMs: 9)]))
-        // Append a second `events` chunk whose flags column says "has box": field 6 { field 11 packed [1] }.
         raw += [0x32, 0x03, 0x5A, 0x01, 0x01]
         let error = #expect(throws: BatchError.self) { try BatchDecoder().decodeProtobuf(raw) }
         #expect(error?.field == "events.flags")

@@ -1,0 +1,83 @@
+/// Whole-frame measurements that tamper detection needs, computed on a subsample of the luma plane
+/// (every other row and column: a quarter of the pixels, plenty for global statistics).
+struct FrameStatistics: Sendable {
+    var mean = 0.0
+    var standardDeviation = 0.0
+    /// Mean absolute horizontal + vertical gradient: falls when the image defocuses.
+    var sharpness = 0.0
+
+    static func measure(_ frame: Frame) -> FrameStatistics {
+        let w = frame.width, h = frame.height
+        var sum = 0, sumSquares = 0, gradient = 0, n = 0
+        frame.luma.withUnsafeBufferPointer { y in
+            var row = 0
+            while row < h - 1 {
+                let base = row * w
+                var x = 0
+                while x < w - 1 {
+                    let v = Int(y[base + x])
+                    sum &+= v
+                    sumSquares &+= v * v
+                    gradient &+= abs(v - Int(y[base + x + 1])) + abs(v - Int(y[base + w + x]))
+                    n &+= 1
+                    x += 2
+                }
+                row += 2
+            }
+        }
+        guard n > 0 else { return FrameStatistics() }
+        let mean = Double(sum) / Double(n)
+        let variance = max(0, Double(sumSquares) / Double(n) - mean * mean)
+        return FrameStatistics(mean: mean, standardDeviation: variance.squareRoot(), sharpness: Double(gradient) / Double(n))
+    }
+}
+
+/// A tiny normalised thumbnail (zero mean, unit variance) for comparing views: correlation with
+/// it is blind to brightness and contrast changes (lights, exposure) but not to a new viewpoint.
+struct ViewSignature: Sendable {
+    static let columns = 32
+    static let rows = 18
+    private(set) var values = [Double](repeating: 0, count: columns * rows)
+
+    init() {}
+
+    init(_ frame: Frame) {
+        let cw = max(1, frame.width / Self.columns), ch = max(1, frame.height / Self.rows)
+        frame.luma.withUnsafeBufferPointer { y in
+            for r in 0..<Self.rows {
+                for c in 0..<Self.columns {
+                    var sum = 0
+                    // Sample a 4×4 lattice inside each cell: enough for a thumbnail.
+                    for sy in 0..<4 {
+                        let row = min(frame.height - 1, r * ch + sy * ch / 4)
+                        for sx in 0..<4 {
+                            sum += Int(y[row * frame.width + min(frame.width - 1, c * cw + sx * cw / 4)])
+                        }
+                    }
+                    values[r * Self.columns + c] = Double(sum) / 16
+                }
+            }
+        }
+        normalise()
+    }
+
+    private mutating func normalise() {
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        let sd = max(variance.squareRoot(), 1e-6)
+        for i in values.indices { values[i] = (values[i] - mean) / sd }
+    }
+
+    /// Pearson correlation, −1...1.
+    func correlation(_ other: ViewSignature) -> Double {
+        var sum = 0.0
+        for i in values.indices { sum += values[i] * other.values[i] }
+        return sum / Double(values.count)
+    }
+
+    /// Blends towards `other` (slow reference updates), then renormalises.
+    mutating func blend(_ other: ViewSignature, weight: Double) {
+        for i in values.indices { values[i] += weight * (other.values[i] - values[i]) }
+        normalise()
+    }
+}

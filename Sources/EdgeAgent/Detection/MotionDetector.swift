@@ -1,0 +1,231 @@
+/// Finds what moves, on a small grid, in the spirit of Frigate's improved motion detector:
+/// downsample (which also blurs), stretch contrast, compare with a running-average background,
+/// threshold, and recalibrate when most of the frame changes at once (lights, lightning, auto
+/// exposure) instead of reporting it as motion.
+///
+/// Differences from a plain running average, each for a false alarm that NVR users complain of:
+/// - the background adapts slowly under foreground pixels, so a car that stops stays foreground
+///   long enough for "stopped vehicle" and "abandoned object" to be decided;
+/// - pixels that move often (swaying foliage, water surface) earn a higher threshold;
+/// - masked areas (config `motion.masks`) never count.
+///
+/// All buffers are allocated once; `process` does not allocate.
+struct MotionDetector {
+    struct Configuration: Sendable, Hashable {
+        /// Detect-size pixels per grid cell along each axis (config `motion.grid`, default 4).
+        var cellSize = 4
+        /// Minimum difference from the background, after contrast stretch (config `motion.threshold`, default 25).
+        var threshold = 25
+        /// Background learning rate 1/2^shift per frame (config `motion.adapt_shift`, default 5 ≈ 1/32).
+        var adaptShift = 5
+        /// Extra shift under foreground pixels (default 5: 32× slower).
+        var foregroundExtraShift = 5
+        /// Share of the grid that, changing at once, means a global change (default 0.5).
+        var lightningShare = 0.5
+        /// Frames during which motion is suppressed after a recalibration (default 3).
+        var calibrationFrames = 3
+        /// Stretch the grid's contrast to its 2nd–98th percentiles (default true).
+        var contrastStretch = true
+        /// Raise the threshold on pixels that moved in most recent frames (default true).
+        var adaptiveThreshold = true
+        /// Polygons excluded from motion (normalised).
+        var masks: [Polygon] = []
+    }
+
+    let configuration: Configuration
+    let gridWidth: Int
+    let gridHeight: Int
+    private let frameWidth: Int
+    private(set) var grid: [UInt8]
+    /// Background in 8.8 fixed point.
+    private(set) var background: [UInt16]
+    /// 1 where the cell moved this frame.
+    private(set) var mask: [UInt8]
+    /// Exponential average of `mask` × 255: how often each cell moves.
+    private var activity: [UInt8]
+    private var maskedOut: [Bool]
+    private var stretch = [UInt8](repeating: 0, count: 256)
+    private var histogram = [Int](repeating: 0, count: 256)
+    private var initialised = false
+    private var suppress = 0
+    /// Recalibrations so far (metrics, tests).
+    private(set) var recalibrations = 0
+    /// Share of the grid in motion in the last frame.
+    private(set) var motionShare = 0.0
+
+    init(width: Int, height: Int, configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        frameWidth = width
+        gridWidth = max(1, width / configuration.cellSize)
+        gridHeight = max(1, height / configuration.cellSize)
+        let n = gridWidth * gridHeight
+        grid = [UInt8](repeating: 0, count: n)
+        background = [UInt16](repeating: 0, count: n)
+        mask = [UInt8](repeating: 0, count: n)
+        activity = [UInt8](repeating: 0, count: n)
+        maskedOut = [Bool](repeating: false, count: n)
+        for gy in 0..<gridHeight {
+            for gx in 0..<gridWidth {
+                let p = Point(x: (Double(gx) + 0.5) / Double(gridWidth), y: (Double(gy) + 0.5) / Double(gridHeight))
+                maskedOut[gy * gridWidth + gx] = configuration.masks.contains { $0.contains(p) }
+            }
+        }
+        for i in 0..<256 { stretch[i] = UInt8(i) }
+    }
+
+    /// Updates the model with a frame's luma plane and fills `mask`. Returns true when the frame
+    /// was a global change (recalibrated, no motion reported).
+    @discardableResult
+    mutating func process(luma: [UInt8]) -> Bool {
+        downsample(luma)
+        if configuration.contrastStretch { applyStretch() }
+        guard initialised else {
+            for i in 0..<grid.count { background[i] = UInt16(grid[i]) << 8 }
+            initialised = true
+            return false
+        }
+        let changed = threshold()
+        let share = Double(changed) / Double(grid.count)
+        if share >= configuration.lightningShare {
+            recalibrate()
+            return true
+        }
+        if suppress > 0 {
+            suppress -= 1
+            clearMask()
+            adapt(all: true)
+            return false
+        }
+        motionShare = share
+        adapt(all: false)
+        return false
+    }
+
+    /// Resets the background to the current grid and suppresses motion for a few frames.
+    mutating func recalibrate() {
+        for i in 0..<grid.count { background[i] = UInt16(grid[i]) << 8 }
+        clearMask()
+        suppress = configuration.calibrationFrames
+        recalibrations += 1
+        motionShare = 0
+    }
+
+    private mutating func clearMask() {
+        mask.withUnsafeMutableBufferPointer { m in
+            for i in 0..<m.count { m[i] = 0 }
+        }
+    }
+
+    /// Box-average `cellSize × cellSize` blocks into `grid`.
+    private mutating func downsample(_ luma: [UInt8]) {
+        let cell = configuration.cellSize
+        let gw = gridWidth, gh = gridHeight, fw = frameWidth
+        let divisor = cell * cell
+        let shift = divisor.nonzeroBitCount == 1 ? divisor.trailingZeroBitCount : 0
+        luma.withUnsafeBufferPointer { src in
+            grid.withUnsafeMutableBufferPointer { dst in
+                for gy in 0..<gh {
+                    let rowBase = gy * cell * fw
+                    for gx in 0..<gw {
+                        var sum = 0
+                        var offset = rowBase + gx * cell
+                        for _ in 0..<cell {
+                            for k in 0..<cell { sum &+= Int(src[offset &+ k]) }
+                            offset &+= fw
+                        }
+                        dst[gy * gw + gx] = UInt8(truncatingIfNeeded: shift > 0 ? sum >> shift : sum / divisor)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps the grid through a lookup table that stretches its 2nd–98th percentile to 0–255.
+    private mutating func applyStretch() {
+        histogram.withUnsafeMutableBufferPointer { h in
+            for i in 0..<256 { h[i] = 0 }
+            grid.withUnsafeBufferPointer { g in
+                for v in g { h[Int(v)] &+= 1 }
+            }
+        }
+        let n = grid.count
+        var low = 0, high = 255, cumulative = 0
+        for i in 0..<256 {
+            cumulative += histogram[i]
+            if cumulative >= n / 50 {
+                low = i
+                break
+            }
+        }
+        cumulative = 0
+        for i in stride(from: 255, through: 0, by: -1) {
+            cumulative += histogram[i]
+            if cumulative >= n / 50 {
+                high = i
+                break
+            }
+        }
+        // Do not amplify a nearly flat image (a covered lens) into noise.
+        let span = max(high - low, 48)
+        for i in 0..<256 {
+            let v = (i - low) * 255 / span
+            stretch[i] = UInt8(clamping: v)
+        }
+        let table = stretch
+        grid.withUnsafeMutableBufferPointer { g in
+            table.withUnsafeBufferPointer { t in
+                for i in 0..<g.count { g[i] = t[Int(g[i])] }
+            }
+        }
+    }
+
+    /// Fills `mask`; returns the number of changed cells (masked cells excluded).
+    private mutating func threshold() -> Int {
+        let base = configuration.threshold
+        let adaptive = configuration.adaptiveThreshold
+        var changed = 0
+        grid.withUnsafeBufferPointer { g in
+            background.withUnsafeBufferPointer { bg in
+                activity.withUnsafeMutableBufferPointer { act in
+                    maskedOut.withUnsafeBufferPointer { masked in
+                        mask.withUnsafeMutableBufferPointer { m in
+                            for i in 0..<g.count {
+                                let diff = abs(Int(g[i]) - Int(bg[i] >> 8))
+                                // Cells busy in more than ~40% of recent frames need up to 3× the difference.
+                                let limit = adaptive ? base + max(0, Int(act[i]) - 100) / 2 : base
+                                let moved: UInt8 = diff > limit && !masked[i] ? 1 : 0
+                                m[i] = moved
+                                changed &+= Int(moved)
+                                // activity ← activity + (255·moved − activity) / 16
+                                let a = Int(act[i])
+                                act[i] = UInt8(a + ((Int(moved) * 255 - a) >> 4))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return changed
+    }
+
+    /// Running average: bg += (x − bg) / 2^shift, slower under foreground.
+    private mutating func adapt(all: Bool) {
+        let shift = configuration.adaptShift
+        let slow = shift + configuration.foregroundExtraShift
+        grid.withUnsafeBufferPointer { g in
+            mask.withUnsafeBufferPointer { m in
+                background.withUnsafeMutableBufferPointer { bg in
+                    for i in 0..<g.count {
+                        let target = Int(g[i]) << 8
+                        let current = Int(bg[i])
+                        let s = !all && m[i] != 0 ? slow : shift
+                        let step = (target - current) >> s
+                        // Make sure small differences still converge.
+                        let nudge = step == 0 ? (target > current ? 1 : target < current ? -1 : 0) : step
+                        bg[i] = UInt16(truncatingIfNeeded: current + nudge)
+                    }
+                }
+            }
+        }
+    }
+}
