@@ -55,6 +55,7 @@ let package = Package(
             name: "EdgeAgent",
             dependencies: [
                 "Shared",
+                "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -77,7 +78,7 @@ let package = Package(
         ),
         .systemLibrary(
             name: "CZlib",
-            path: "Benchmarks/CZlib",
+            path: "Sources/CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
@@ -118,6 +119,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EdgeAgentTests",
+            dependencies: [
+                "EdgeAgent",
+                "Shared",
+                "TestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -9,7 +9,7 @@ source scripts/deps.sh
 install_deps
 runs="${1:-1000000}"
 swift build --scratch-path .build-fuzz -c debug --product FuzzBatchDecoder \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -D -Xswiftc FUZZING
 corpus=.fuzz-corpus
 mkdir -p "$corpus"
 if [ -z "$(ls -A "$corpus")" ]; then

@@ -9,6 +9,6 @@ struct EdgeAgentCommand: AsyncParsableCommand {
         commandName: "edge-agent",
         abstract: "citywatch edge agent: turns camera streams into events and ships them to the aggregator.",
         version: CitywatchVersion.current,
-        subcommands: [SynthCommand.self]
+        subcommands: [DetectCommand.self, SynthCommand.self]
     )
 }

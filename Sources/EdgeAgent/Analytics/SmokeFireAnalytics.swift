@@ -15,7 +15,7 @@ struct SmokeFireAnalytics {
     private var smokeHistory: [(timeMs: Int64, share: Double)] = []
     private var pendingFire: Int64?
     private var pendingSmoke: Int64?
-    private var lastCheckMs: Int64 = .min
+    private var lastCheckMs: Int64?
     private let intervalMs: Int64 = 200
 
     init(rules: SmokeFireRules) { self.rules = rules }
@@ -23,7 +23,7 @@ struct SmokeFireAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.smoke || rules.fire, let chroma = frame.chroma else { return }
         let now = frame.captureTimeMs
-        guard now - lastCheckMs >= intervalMs else { return }
+        if let last = lastCheckMs, now - last < intervalMs { return }
         lastCheckMs = now
         let cw = frame.width / 2, ch = frame.height / 2
         let n = cw * ch

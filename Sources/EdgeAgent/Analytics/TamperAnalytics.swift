@@ -13,7 +13,7 @@ struct TamperAnalytics {
     private var referenceView: ViewSignature?
     private var warmup = 0
     private var pending: [EventKind: Int64] = [:]
-    private var lastCheckMs: Int64 = .min
+    private var lastCheckMs: Int64?
     /// Check every 200 ms: tamper conditions last seconds.
     private let intervalMs: Int64 = 200
 
@@ -22,7 +22,7 @@ struct TamperAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.covered || rules.defocus || rules.moved else { return }
         let now = frame.captureTimeMs
-        guard now - lastCheckMs >= intervalMs else { return }
+        if let last = lastCheckMs, now - last < intervalMs { return }
         lastCheckMs = now
         let stats = FrameStatistics.measure(frame)
         let view = ViewSignature(frame)

@@ -16,6 +16,7 @@ struct TrackAnalytics {
     private var enteredMs: [Membership: Int64] = [:]
     private var sustained: [LifecycleKey: Int] = [:]
     private var crowdFrames: [Int: Int] = [:]
+    private var crowdReported: [Int: Int] = [:]
     private var lineCounts: [String: (into: Int, out: Int)] = [:]
     private var frameIntervalS = 0.2
     private var lastTimeMs: Int64?
@@ -109,12 +110,15 @@ struct TrackAnalytics {
                                timeMs: timeMs, into: &events)
         }
         if let rule = zone.wrongWay {
+            // Direction from the track's net travel, not its instantaneous velocity: blobs that
+            // grow or shrink at the frame edge jitter the velocity, a vehicle's journey does not.
             let key = LifecycleKey(kind: .wrongWay, trackID: track.id, zone: zone.name)
-            let norm = hypot(rule.dx, rule.dy)
-            let cosine = speed > 0 && norm > 0
-                ? (track.velocity.x * rule.dx + track.velocity.y * rule.dy) / (hypot(track.velocity.x, track.velocity.y) * norm) : 1
-            let against = cosine < -cos(rule.toleranceDegrees * .pi / 180)
-            let frames = hold(key, inside && travelled && rule.classes.allows(objectClass) && speed >= rule.minSpeed && against)
+            let c = track.lastRect.center
+            let dx = c.x - track.firstCenter.x, dy = c.y - track.firstCenter.y
+            let travel = hypot(dx, dy), norm = hypot(rule.dx, rule.dy)
+            let cosine = travel > 0 && norm > 0 ? (dx * rule.dx + dy * rule.dy) / (travel * norm) : 1
+            let against = travel >= 2 * rules.minTravel && cosine < -cos(rule.toleranceDegrees * .pi / 180)
+            let frames = hold(key, inside && rule.classes.allows(objectClass) && speed >= rule.minSpeed && against)
             let active = frames >= 3 || (lifecycles.isOpen(key) && inside && against)
             let angle = acos(max(-1, min(1, cosine))) * 180 / .pi
             lifecycles.observe(key, active: active, draft: draft(.wrongWay, track, zone: zone.name,
@@ -159,17 +163,22 @@ struct TrackAnalytics {
         let flip = above != open && frames >= (open ? 5 : 3)
         let active = flip ? above : open
         let area = zone.polygon.area
+        // An update is significant when the count moved by 2 or by a fifth since the last report.
+        let reported = crowdReported[index] ?? 0
+        let significant = abs(count - reported) >= max(2, reported / 5)
+        let before = events.count
+        defer { if events.count > before { crowdReported[index] = count } }
         lifecycles.observe(
             key, active: active,
             draft: EventDraft(kind: .crowd, zone: zone.name, confidence: 0.7,
                               attributes: ["count": .int(Int64(count)), "density": .double(rounded(Double(count) / max(area, 1e-3)))]),
-            significant: true, timeMs: timeMs, into: &events)
+            significant: significant, timeMs: timeMs, into: &events)
     }
 
     private mutating func crossLines(_ track: Track, timeMs: Int64, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard track.misses == 0, track.previousBottom != track.bottom else { return }
         let path = Segment(track.previousBottom, track.bottom)
-        for line in rules.lines where line.classes.allows(track.objectClass) && path.intersects(line.segment) {
+        for line in rules.lines where line.classes.allows(track.objectClass) && line.segment.isCrossed(by: path) {
             let inward = line.segment.side(of: track.previousBottom) < 0
             var counts = lineCounts[line.name] ?? (0, 0)
             if inward { counts.into += 1 } else { counts.out += 1 }

@@ -11,7 +11,7 @@ struct WaterLevelAnalytics {
     let gauges: [WaterGaugeRule]
     private var readings: [[(timeMs: Int64, cm: Double)]]
     private var recent: [[Double]]
-    private var lastCheckMs: Int64 = .min
+    private var lastCheckMs: Int64?
     private var lastReported: [Double?]
     private var rowMeans: [Double] = []
     /// Read twice a second: water moves slowly.
@@ -58,7 +58,7 @@ struct WaterLevelAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard !gauges.isEmpty else { return }
         let now = frame.captureTimeMs
-        guard now - lastCheckMs >= intervalMs else { return }
+        if let last = lastCheckMs, now - last < intervalMs { return }
         lastCheckMs = now
         for (g, gauge) in gauges.enumerated() {
             guard let line = Self.waterline(in: frame, region: gauge.region, rowMeans: &rowMeans) else { continue }

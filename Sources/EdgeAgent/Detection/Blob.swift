@@ -38,8 +38,10 @@ struct BlobExtractor {
     struct Configuration: Sendable, Hashable {
         /// Smallest blob kept, in grid cells (config `motion.min_cells`, default 6).
         var minCells = 6
-        /// Fragments this many cells apart are merged (default 2).
-        var mergeGap = 2
+        /// Fragments this many cells apart are merged (default 1).
+        var mergeGap = 1
+        /// Blobs whose box is mostly empty are scatter (rain, snow, noise), not objects (default 0.25).
+        var minFill = 0.25
         /// Dilate the mask once before labelling (default true).
         var dilate = true
     }
@@ -69,7 +71,7 @@ struct BlobExtractor {
     mutating func extract(mask: [UInt8]) -> [Blob] {
         if configuration.dilate { dilate(mask) } else { dilated = mask }
         label()
-        collect()
+        collect(mask)
         return blobs
     }
 
@@ -156,8 +158,9 @@ struct BlobExtractor {
         if ra != rb { p[Int(max(ra, rb))] = min(ra, rb) }
     }
 
-    /// Second pass: bounding boxes per root label, size filter, merge near fragments.
-    private mutating func collect() {
+    /// Second pass: bounding boxes per root label, size filter (on cells that really moved, not
+    /// on the dilation's), merge near fragments.
+    private mutating func collect(_ mask: [UInt8]) {
         let w = width, h = height
         boxes.removeAll(keepingCapacity: true)
         let count = parent.count
@@ -166,7 +169,8 @@ struct BlobExtractor {
             for y in 0..<h {
                 for x in 0..<w {
                     let l = labels[y * w + x]
-                    guard l != 0 else { continue }
+                    // Bounds and size come from cells that really moved; dilation only joins them.
+                    guard l != 0, mask[y * w + x] != 0 else { continue }
                     let root = Int(Self.find(p, l))
                     boxes[root].minX = min(boxes[root].minX, x)
                     boxes[root].minY = min(boxes[root].minY, y)
@@ -177,7 +181,7 @@ struct BlobExtractor {
             }
         }
         blobs.removeAll(keepingCapacity: true)
-        for b in boxes where b.cells > 0 { blobs.append(b) }
+        for b in boxes where b.maxX >= 0 { blobs.append(b) }
         // Merge fragments until stable (few blobs per frame, so quadratic is fine).
         var merged = true
         while merged {
@@ -197,6 +201,6 @@ struct BlobExtractor {
                 i += 1
             }
         }
-        blobs.removeAll { $0.cells < configuration.minCells }
+        blobs.removeAll { $0.cells < configuration.minCells || $0.fill < configuration.minFill }
     }
 }

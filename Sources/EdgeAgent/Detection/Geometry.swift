@@ -87,6 +87,15 @@ struct Segment: Sendable, Hashable {
         (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x)
     }
 
+    /// Whether moving along `path` crosses this tripwire. Points exactly on the line count as on
+    /// its right (sides are half-open), so a path that stops on the line and goes on is counted
+    /// once: quantised positions land on lines often.
+    func isCrossed(by path: Segment) -> Bool {
+        guard (side(of: path.a) >= 0) != (side(of: path.b) >= 0) else { return false }
+        let e1 = path.side(of: a), e2 = path.side(of: b)
+        return e1 == 0 || e2 == 0 || (e1 > 0) != (e2 > 0)
+    }
+
     /// Proper crossing of two segments (touching endpoints do not count).
     func intersects(_ o: Segment) -> Bool {
         let d1 = o.side(of: a), d2 = o.side(of: b), d3 = side(of: o.a), d4 = side(of: o.b)

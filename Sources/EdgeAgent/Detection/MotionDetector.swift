@@ -24,6 +24,8 @@ struct MotionDetector {
         var lightningShare = 0.5
         /// Frames during which motion is suppressed after a recalibration (default 3).
         var calibrationFrames = 3
+        /// Frames at start-up that only learn (background, busy areas) and report nothing (default 10).
+        var warmupFrames = 10
         /// Stretch the grid's contrast to its 2nd–98th percentiles (default true).
         var contrastStretch = true
         /// Raise the threshold on pixels that moved in most recent frames (default true).
@@ -47,6 +49,10 @@ struct MotionDetector {
     private var stretch = [UInt8](repeating: 0, count: 256)
     private var histogram = [Int](repeating: 0, count: 256)
     private var initialised = false
+    /// Stretch bounds, smoothed over frames so that an object entering or leaving (which moves
+    /// the percentiles) does not shift the whole image and read as motion everywhere.
+    private var stretchLow = -1.0
+    private var stretchHigh = -1.0
     private var suppress = 0
     /// Recalibrations so far (metrics, tests).
     private(set) var recalibrations = 0
@@ -82,6 +88,7 @@ struct MotionDetector {
         guard initialised else {
             for i in 0..<grid.count { background[i] = UInt16(grid[i]) << 8 }
             initialised = true
+            suppress = configuration.warmupFrames
             return false
         }
         let changed = threshold()
@@ -101,8 +108,10 @@ struct MotionDetector {
         return false
     }
 
-    /// Resets the background to the current grid and suppresses motion for a few frames.
+    /// Resets the background (and the contrast stretch) to the current grid and suppresses motion
+    /// for a few frames.
     mutating func recalibrate() {
+        stretchLow = -1
         for i in 0..<grid.count { background[i] = UInt16(grid[i]) << 8 }
         clearMask()
         suppress = configuration.calibrationFrames
@@ -165,10 +174,18 @@ struct MotionDetector {
                 break
             }
         }
+        if stretchLow < 0 {
+            stretchLow = Double(low)
+            stretchHigh = Double(high)
+        } else {
+            stretchLow += 0.5 * (Double(low) - stretchLow)
+            stretchHigh += 0.5 * (Double(high) - stretchHigh)
+        }
         // Do not amplify a nearly flat image (a covered lens) into noise.
-        let span = max(high - low, 48)
+        let smoothedLow = Int(stretchLow.rounded())
+        let span = max(Int(stretchHigh.rounded()) - smoothedLow, 48)
         for i in 0..<256 {
-            let v = (i - low) * 255 / span
+            let v = (i - smoothedLow) * 255 / span
             stretch[i] = UInt8(clamping: v)
         }
         let table = stretch
@@ -227,5 +244,41 @@ struct MotionDetector {
                 }
             }
         }
+    }
+}
+
+extension MotionDetector {
+    /// Compares edges along the border of a static region in the current grid and in the
+    /// background: > 0 when the current frame has the stronger outline (something new stands
+    /// there: abandoned object), < 0 when the background does (something it remembers is gone:
+    /// object removed). −1...1.
+    func outlineEvidence(_ rect: Rect) -> Double {
+        let x0 = max(1, Int(rect.x * Double(gridWidth))), y0 = max(1, Int(rect.y * Double(gridHeight)))
+        let x1 = min(gridWidth - 2, Int((rect.maxX * Double(gridWidth)).rounded(.up)) - 1)
+        let y1 = min(gridHeight - 2, Int((rect.maxY * Double(gridHeight)).rounded(.up)) - 1)
+        guard x1 >= x0, y1 >= y0 else { return 0 }
+        var current = 0, reference = 0
+        func add(_ inside: Int, _ outside: Int) {
+            current += abs(Int(grid[inside]) - Int(grid[outside]))
+            reference += abs(Int(background[inside] >> 8) - Int(background[outside] >> 8))
+        }
+        for x in x0...x1 {
+            add(y0 * gridWidth + x, (y0 - 1) * gridWidth + x)
+            add(y1 * gridWidth + x, (y1 + 1) * gridWidth + x)
+        }
+        for y in y0...y1 {
+            add(y * gridWidth + x0, y * gridWidth + x0 - 1)
+            add(y * gridWidth + x1, y * gridWidth + x1 + 1)
+        }
+        let total = max(current, reference)
+        return total == 0 ? 0 : Double(current - reference) / Double(total)
+    }
+
+    /// Share of the cells inside `cells` (indexes into the grid) that moved in the last frame.
+    func motionShare(of cells: [Int]) -> Double {
+        guard !cells.isEmpty else { return 0 }
+        var moved = 0
+        for i in cells where mask[i] != 0 { moved += 1 }
+        return Double(moved) / Double(cells.count)
     }
 }

@@ -14,8 +14,8 @@ struct Tracker {
         var minIoU = 0.1
         /// Centre-distance gate as a multiple of the track's larger side (default 1.5).
         var distanceGate = 1.5
-        /// A track moving less than this (normalised) is stationary (default 0.01).
-        var stationaryRadius = 0.01
+        /// A track moving less than this (normalised) is stationary (default 0.02).
+        var stationaryRadius = 0.02
     }
 
     let configuration: Configuration

@@ -1,0 +1,88 @@
+import Foundation
+import Shared
+
+/// Where `detect` writes: events to standard output, MOT rows to a CSV, snapshots to PNG files.
+struct DetectOutput {
+    let json: Bool
+    let tracksPath: String?
+    let snapshotDirectory: String?
+    let rules: CameraRules
+    private var tracksFile: FileHandle?
+    private let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    init(json: Bool, tracksPath: String?, snapshotDirectory: String?, rules: CameraRules) {
+        self.json = json
+        self.tracksPath = tracksPath
+        self.snapshotDirectory = snapshotDirectory
+        self.rules = rules
+    }
+
+    mutating func open() throws {
+        if let tracksPath {
+            guard FileManager.default.createFile(atPath: tracksPath, contents: nil) else {
+                throw DetectOutputError("cannot create \(tracksPath)")
+            }
+            tracksFile = FileHandle(forWritingAtPath: tracksPath)
+        }
+        if let snapshotDirectory {
+            try FileManager.default.createDirectory(atPath: snapshotDirectory, withIntermediateDirectories: true)
+        }
+    }
+
+    func close() { try? tracksFile?.close() }
+
+    func frame(_ frame: Frame, pipeline: CameraPipeline, events: [Event]) throws {
+        if let tracksFile {
+            var rows = ""
+            for track in pipeline.tracker.tracks where track.confirmed && track.misses == 0 {
+                let r = track.lastRect
+                let w = Double(frame.width), h = Double(frame.height)
+                rows += "\(frame.index + 1),\(track.id),\(f(r.x * w)),\(f(r.y * h)),\(f(r.width * w)),\(f(r.height * h)),\(f(track.confidence)),-1,-1,-1\n"
+            }
+            if !rows.isEmpty { tracksFile.write(Data(rows.utf8)) }
+        }
+        if let snapshotDirectory, events.contains(where: { $0.phase == .start }) {
+            let image = SnapshotRenderer(frame: frame, rules: rules, tracks: pipeline.tracker.tracks.filter(\.confirmed)).render()
+            let first = events.first { $0.phase == .start }!
+            let path = "\(snapshotDirectory)/\(first.cameraID)-\(frame.index)-\(first.kind.rawValue).png"
+            try Data(PNGEncoder.encodeRGB(width: frame.width, height: frame.height, pixels: image)).write(to: URL(fileURLWithPath: path))
+        }
+        try self.events(events)
+    }
+
+    func events(_ events: [Event]) throws {
+        for event in events {
+            if json {
+                print(String(decoding: try encoder.encode(event), as: UTF8.self))
+            } else {
+                let seconds = String(format: "%.1f", Double(event.captureTimeMs % 100_000_000) / 1000)
+                let zone = event.zone.map { " zone=\($0)" } ?? ""
+                let track = event.trackID != 0 ? " track=\(event.trackID)" : ""
+                let attributes = event.attributes.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ")
+                print("\(seconds) \(event.cameraID) \(event.kind) \(event.phase)\(track)\(zone) \(attributes)")
+            }
+        }
+    }
+
+    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+}
+
+struct DetectOutputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension AttributeValue {
+    var text: String {
+        switch self {
+        case .int(let v): "\(v)"
+        case .double(let v): "\(v)"
+        case .bool(let v): "\(v)"
+        case .string(let v): v
+        }
+    }
+}

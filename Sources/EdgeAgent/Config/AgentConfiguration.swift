@@ -1,0 +1,110 @@
+import Shared
+
+/// The agent's YAML configuration (`/etc/edge-agent/agent.yaml`), documented in
+/// docs/CONFIG-AGENT.md. Decoding validates everything; errors carry file, line and key path.
+struct AgentConfiguration: Decodable, Sendable {
+    /// config `agent_id` (required).
+    var agentID: String
+    /// config `cameras`.
+    var cameras: [CameraConfiguration]
+
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras }
+
+    init(agentID: String, cameras: [CameraConfiguration]) {
+        self.agentID = agentID
+        self.cameras = cameras
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agentID = try c.decode(String.self, forKey: .agentID)
+        cameras = try c.decode(.cameras, default: [])
+        var seen = Set<String>()
+        for (i, camera) in cameras.enumerated() where !seen.insert(camera.id).inserted {
+            throw ConfigValueError("duplicate camera id '\(camera.id)'", at: "cameras[\(i)].id")
+        }
+    }
+
+    static func load(path: String) throws(ConfigError) -> AgentConfiguration {
+        try ConfigLoader.load(AgentConfiguration.self, fromFile: path)
+    }
+}
+
+/// One camera (config `cameras[]`).
+struct CameraConfiguration: Decodable, Sendable {
+    var id: String
+    /// Stream URL or file path (config `source`).
+    var source: String
+    var detect: DetectSettings
+    var pipeline: CameraPipeline.Configuration
+
+    enum CodingKeys: String, CodingKey {
+        case id, source, detect, motion, tracker, objects, zones, lines, tamper, waterGauges = "water_gauges", smoke, fire
+        case severities, events
+    }
+
+    init(id: String, source: String, detect: DetectSettings = DetectSettings(), pipeline: CameraPipeline.Configuration = .init()) {
+        self.id = id
+        self.source = source
+        self.detect = detect
+        self.pipeline = pipeline
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        guard !id.isEmpty, id.utf8.count <= 128 else { throw ConfigValueError("camera id must be 1-128 bytes", at: "id") }
+        source = try c.decode(String.self, forKey: .source)
+        detect = try c.decode(.detect, default: DetectSettings())
+        var p = CameraPipeline.Configuration()
+        p.motion = try c.decode(.motion, default: MotionSettings()).configuration
+        p.tracker = try c.decode(.tracker, default: TrackerSettings()).configuration
+        p.objects = try c.decode(.objects, default: ObjectSettings()).configuration
+        var rules = CameraRules()
+        let zones = try c.decode(.zones, default: [ZoneSettings]())
+        rules.zones = zones.map(\.rules)
+        rules.lines = try c.decode(.lines, default: [LineSettings]()).map(\.rule)
+        rules.tamper = try c.decode(.tamper, default: TamperSettings()).rules
+        rules.gauges = try c.decode(.waterGauges, default: [GaugeSettings]()).map(\.rule)
+        rules.smokeFire.smoke = try c.decode(.smoke, default: false)
+        rules.smokeFire.fire = try c.decode(.fire, default: false)
+        if rules.zones.isEmpty, rules.lines.isEmpty, rules.gauges.isEmpty { rules.zones = CameraRules.wholeFrame.zones }
+        var names = Set<String>()
+        for (i, zone) in rules.zones.enumerated() where !names.insert(zone.name).inserted {
+            throw ConfigValueError("duplicate zone or line name '\(zone.name)'", at: "zones[\(i)].name")
+        }
+        for (i, line) in rules.lines.enumerated() where !names.insert(line.name).inserted {
+            throw ConfigValueError("duplicate zone or line name '\(line.name)'", at: "lines[\(i)].name")
+        }
+        p.rules = rules
+        let severities = try c.decode(.severities, default: [String: Severity]())
+        p.events.severities = Dictionary(uniqueKeysWithValues: severities.map { (EventKind($0.key), $0.value) })
+        p.events.heartbeatMs = Int64(try c.decode(.events, default: EventSettings()).heartbeatSeconds * 1000)
+        pipeline = p
+    }
+}
+
+struct DetectSettings: Decodable, Sendable {
+    var width = 640
+    var height = 360
+    var fps = 5.0
+    var keyframesOnly = false
+    var stallTimeoutSeconds = 10.0
+
+    enum CodingKeys: String, CodingKey { case width, height, fps, keyframesOnly = "keyframes_only", stallTimeoutSeconds = "stall_timeout_s" }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        width = try c.decode(.width, default: 640)
+        height = try c.decode(.height, default: 360)
+        fps = try c.decode(.fps, default: 5.0)
+        keyframesOnly = try c.decode(.keyframesOnly, default: false)
+        stallTimeoutSeconds = try c.decode(.stallTimeoutSeconds, default: 10.0)
+        guard (64...3840).contains(width), width % 8 == 0 else { throw ConfigValueError("width must be 64...3840 and a multiple of 8", at: "width") }
+        guard (64...2160).contains(height), height % 8 == 0 else { throw ConfigValueError("height must be 64...2160 and a multiple of 8", at: "height") }
+        guard fps > 0, fps <= 60 else { throw ConfigValueError("fps must be in (0, 60]", at: "fps") }
+        guard stallTimeoutSeconds >= 1 else { throw ConfigValueError("stall_timeout_s must be at least 1", at: "stall_timeout_s") }
+    }
+}

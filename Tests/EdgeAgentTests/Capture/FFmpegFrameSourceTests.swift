@@ -1,0 +1,162 @@
+@testable import EdgeAgent
+import Foundation
+import Logging
+import Shared
+import Testing
+import TestSupport
+
+/// Real ffmpeg: clips made with its lavfi sources, a real RTSP stream on loopback, and stand-in
+/// decoders (scripts) that stall or die, to exercise the watchdog and restarts.
+@Suite(.serialized) struct FFmpegFrameSourceTests {
+    let dir: URL
+    init() throws { dir = try TestPaths.temporaryDirectory("ffmpeg") }
+
+    var logger: Logger {
+        var l = Logger(label: "test.ffmpeg")
+        l.logLevel = .critical
+        return l
+    }
+
+    func makeClip(seconds: Int = 3, name: String = "clip.mp4") throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10",
+                       "-t", "\(seconds)", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "10", path]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "ffmpeg could not make a clip")
+        return path
+    }
+
+    func collect(_ source: FFmpegFrameSource, limit: Int = 1_000, timeout: Duration = .seconds(60)) async -> [CaptureEvent] {
+        await withTaskGroup(of: [CaptureEvent].self) { group in
+            group.addTask {
+                var events: [CaptureEvent] = []
+                for await event in source {
+                    events.append(event)
+                    if events.count >= limit { break }
+                }
+                return events
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return []
+            }
+            let first = await group.next() ?? []
+            group.cancelAll()
+            return first
+        }
+    }
+
+    func frames(_ events: [CaptureEvent]) -> [Frame] {
+        events.compactMap { if case .frame(let f) = $0 { f } else { nil } }
+    }
+
+    @Test func file_isDecodedAtTheDetectSizeAndFps() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = FFmpegFrameSource.Configuration(url: try makeClip(seconds: 3))
+        c.width = 160
+        c.height = 96
+        c.fps = 5
+        let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
+        let got = frames(events)
+        #expect((14...16).contains(got.count), "\(got.count) frames")
+        #expect(got.allSatisfy { $0.width == 160 && $0.height == 96 && $0.luma.count == 160 * 96 && $0.chroma?.cb.count == 80 * 48 })
+        #expect(got.map(\.index) == Array(0..<got.count))
+        #expect(zip(got, got.dropFirst()).allSatisfy { $1.captureTimeMs - $0.captureTimeMs == 200 })
+        #expect(!events.contains { if case .videoLost = $0 { true } else { false } })
+    }
+
+    @Test func keyframesOnly_decodesFewerFrames() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = FFmpegFrameSource.Configuration(url: try makeClip(seconds: 3))
+        c.width = 160
+        c.height = 96
+        c.keyframesOnly = true
+        let got = frames(await collect(FFmpegFrameSource(configuration: c, logger: logger)))
+        #expect((2...4).contains(got.count), "\(got.count) keyframes in a 3 s clip with a 1 s GOP")
+    }
+
+    /// A decoder that sends two frames then hangs: the watchdog reports a stall and restarts it.
+    @Test func stalledDecoder_isRestartedAndReportedAsVideoLoss() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("stall.sh").path
+        try "#!/bin/sh\nhead -c \(64 * 64 * 2) /dev/zero\nexec sleep 30\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        var c = FFmpegFrameSource.Configuration(url: "rtsp://camera.invalid/stream")
+        c.width = 64
+        c.height = 64
+        c.chroma = false
+        c.ffmpegPath = script
+        c.stallTimeout = 1
+        c.initialBackoff = 0.1
+        c.maxRestarts = 2
+        let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
+        let losses = events.compactMap { if case .videoLost(let reason, let restarts, _) = $0 { (reason, restarts) } else { nil } }
+        #expect(losses.map(\.0) == ["stall", "stall", "stall"])
+        #expect(losses.map(\.1) == [1, 2, 3])
+        #expect(frames(events).count == 6)  // two per run
+        #expect(events.contains { if case .videoRestored = $0 { true } else { false } })
+    }
+
+    /// A decoder that dies: reported with its exit status, restarted with backoff.
+    @Test func dyingDecoder_isRestarted() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("die.sh").path
+        try "#!/bin/sh\nhead -c \(64 * 64) /dev/zero\nexit 3\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        var c = FFmpegFrameSource.Configuration(url: "rtsp://camera.invalid/stream")
+        c.width = 64
+        c.height = 64
+        c.chroma = false
+        c.ffmpegPath = script
+        c.initialBackoff = 0.1
+        c.maxRestarts = 1
+        let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
+        let reasons = events.compactMap { if case .videoLost(let reason, _, _) = $0 { reason } else { nil } }
+        #expect(reasons == ["exit 3", "exit 3"])
+        #expect(frames(events).count == 2)
+    }
+
+    /// Nothing listens: ffmpeg fails at once, again and again; the source keeps trying (here up to
+    /// a bound) without crashing.
+    @Test func unreachableSource_retriesWithoutCrashing() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = FFmpegFrameSource.Configuration(url: "rtsp://127.0.0.1:9/none")
+        c.width = 64
+        c.height = 64
+        c.initialBackoff = 0.1
+        c.maxRestarts = 2
+        let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
+        #expect(frames(events).isEmpty)
+        #expect(events.count == 3)
+    }
+
+    /// A real RTSP stream on loopback: our ffmpeg listens, a publisher pushes a clip to it.
+    @Test func rtspStreamOnLoopback_isReceived() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clip = try makeClip(seconds: 4, name: "rtsp.mp4")
+        let port = 20_000 + Int(getpid() % 20_000)
+        var c = FFmpegFrameSource.Configuration(url: "rtsp://127.0.0.1:\(port)/live")
+        c.width = 160
+        c.height = 96
+        c.inputOptions = ["-rtsp_flags", "listen"]
+        c.stallTimeout = 15
+        c.maxRestarts = 0
+        let source = FFmpegFrameSource(configuration: c, logger: logger)
+        let publisher = Process()
+        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        publisher.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", clip, "-c", "copy", "-f", "rtsp",
+                               "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(port)/live"]
+        async let collected = collect(source, limit: 10, timeout: .seconds(30))
+        try await Task.sleep(for: .seconds(1))
+        try publisher.run()
+        let events = await collected
+        if publisher.isRunning { publisher.terminate() }
+        publisher.waitUntilExit()
+        let got = frames(events)
+        #expect(got.count == 10, "received \(got.count) frames")
+        #expect(got.allSatisfy { $0.width == 160 && $0.height == 96 })
+    }
+}

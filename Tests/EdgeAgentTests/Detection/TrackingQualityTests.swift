@@ -1,0 +1,54 @@
+@testable import EdgeAgent
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// Tracking quality scored with py-motmetrics against the scenes' ground truth (MOTA, IDF1).
+/// The thresholds are the figures stated in docs/DETECTION.md, minus a margin.
+@Suite struct TrackingQualityTests {
+    struct Score: Decodable {
+        let mota: Double
+        let idf1: Double
+        let switches: Int
+    }
+
+    func score(_ run: SceneRun) throws -> Score {
+        let dir = try TestPaths.temporaryDirectory("mot")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = Double(run.scene.width), h = Double(run.scene.height)
+        func row(_ frame: Int, _ id: Int, _ r: Rect) -> String {
+            String(format: "%d,%d,%.1f,%.1f,%.1f,%.1f,1,-1,-1,-1\n", frame + 1, id, r.x * w, r.y * h, r.width * w, r.height * h)
+        }
+        var gt = ""
+        for i in 0..<run.scene.frameCount {
+            for truth in run.scene.truth(atFrame: i) { gt += row(i, truth.id, truth.rect) }
+        }
+        let hyp = run.trackBoxes.map { row($0.frame, Int($0.id), $0.rect) }.joined()
+        let gtPath = dir.appendingPathComponent("gt.csv").path, hypPath = dir.appendingPathComponent("hyp.csv").path
+        try gt.write(toFile: gtPath, atomically: true, encoding: .utf8)
+        try hyp.write(toFile: hypPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "mot_score.py failed (is motmetrics installed?)")
+        return try JSONDecoder().decode(Score.self, from: data)
+    }
+
+    @Test(arguments: [("walkers", 0.6, 0.6), ("occlusion", 0.7, 0.9), ("crowd", 0.6, 0.6)])
+    func tracking_meetsItsStatedQuality(scene: String, minMOTA: Double, minIDF1: Double) throws {
+        let result = try score(SceneRun(scene))
+        #expect(result.mota >= minMOTA, "\(scene): MOTA \(result.mota)")
+        #expect(result.idf1 >= minIDF1, "\(scene): IDF1 \(result.idf1)")
+    }
+
+    @Test func occlusion_keepsOneIdentity() {
+        let run = SceneRun("occlusion")
+        #expect(Set(run.trackBoxes.map(\.id)).count == 1)
+    }
+}
