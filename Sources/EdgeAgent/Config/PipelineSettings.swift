@@ -59,8 +59,8 @@ struct ObjectSettings: Decodable, Sendable {
             }
             configuration.personHeight = range[0]...range[1]
         }
-        configuration.vehicleMinArea = try c.decode(.vehicleMinArea, default: 0.004)
-        configuration.objectMaxArea = try c.decode(.objectMaxArea, default: 0.01)
+        configuration.vehicleMinArea = try c.decode(.vehicleMinArea, default: 0.008)
+        configuration.objectMaxArea = try c.decode(.objectMaxArea, default: 0.012)
     }
 }
 

@@ -8,11 +8,11 @@ struct HeuristicObjectDetector: ObjectDetector {
         var personHeight: ClosedRange<Double> = 0.04...0.8
         /// Person height/width in pixels (default 1.2–5).
         var personAspect: ClosedRange<Double> = 1.2...5.0
-        /// Vehicle width/height in pixels (default 1.05–4) and minimum area share (default 0.004).
+        /// Vehicle width/height in pixels (default 1.05–4) and minimum area share (default 0.008).
         var vehicleAspect: ClosedRange<Double> = 1.05...4.0
-        var vehicleMinArea = 0.004
-        /// Largest area share of a static "object" (bag, box) (default 0.01).
-        var objectMaxArea = 0.01
+        var vehicleMinArea = 0.008
+        /// Largest area share of a static "object" (bag, box) (default 0.012).
+        var objectMaxArea = 0.012
         /// Frame aspect width/height, to turn normalised boxes into pixel shapes.
         var frameAspect = 16.0 / 9.0
     }
