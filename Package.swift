@@ -11,7 +11,7 @@ let package = Package(
     name: "citywatch",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "edge-agent", targets: ["EdgeAgent"]),
+        .executable(name: "edge-agent", targets: ["EdgeAgentMain"]),
         .executable(name: "aggregator", targets: ["Aggregator"]),
         .executable(name: "bench", targets: ["Bench"]),
         .library(name: "Shared", targets: ["Shared"]),
@@ -51,7 +51,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
+        // The agent's code is a library so that tests and benchmarks can reach it; the
+        // `edge-agent` executable (Sources/EdgeAgent/Main) only runs its command line.
+        .target(
             name: "EdgeAgent",
             dependencies: [
                 "Shared",
@@ -61,6 +63,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Main"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "EdgeAgentMain",
+            dependencies: ["EdgeAgent"],
+            path: "Sources/EdgeAgent/Main",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -86,6 +95,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "Shared",
+                "EdgeAgent",
                 "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -134,7 +144,7 @@ let package = Package(
             name: "AggregatorTests",
             dependencies: [
                 "Aggregator",
-                "EdgeAgent",
+                "EdgeAgentMain",
                 "Shared",
                 "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),

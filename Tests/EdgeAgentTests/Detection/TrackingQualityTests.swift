@@ -45,6 +45,7 @@ import TestSupport
     @Test(arguments: [("walkers", 0.6, 0.6), ("occlusion", 0.7, 0.8), ("crowd", 0.15, 0.5)])
     func tracking_meetsItsStatedQuality(scene: String, minMOTA: Double, minIDF1: Double) throws {
         let result = try score(SceneRun(scene))
+        print("MOT scene=\(scene) mota=\(result.mota) idf1=\(result.idf1) switches=\(result.switches)")
         #expect(result.mota >= minMOTA, "\(scene): MOTA \(result.mota)")
         #expect(result.idf1 >= minIDF1, "\(scene): IDF1 \(result.idf1)")
     }

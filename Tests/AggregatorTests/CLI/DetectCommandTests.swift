@@ -1,0 +1,63 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// `edge-agent detect` as a technician runs it: a real process on a synthetic scene and on a real
+/// clip decoded by ffmpeg.
+@Suite struct DetectCommandTests {
+    @Test func syntheticScene_printsWireSchemaEvents_tracksAndSnapshots() throws {
+        let dir = try TestPaths.temporaryDirectory("detect")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tracks = dir.appendingPathComponent("tracks.csv").path
+        let snapshots = dir.appendingPathComponent("snaps").path
+        let result = try ProcessRunner.run(
+            "edge-agent", ["detect", "--source", "synthetic:walkers", "--json", "--tracks", tracks, "--snapshot-dir", snapshots])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try result.stdout.split(separator: "\n").map { try JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
+        #expect(events.contains { $0.kind == .lineCrossing })
+        #expect(events.contains { $0.kind == .intrusion && $0.phase == .start })
+        #expect(result.stderr.contains("100 frames"))
+        #expect(result.stderr.contains("line_crossing=2"))
+
+        let rows = try String(contentsOfFile: tracks, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count > 100)
+        let fields = try #require(rows.first?.split(separator: ","))
+        #expect(fields.count == 10)
+        #expect(fields.suffix(3) == ["-1", "-1", "-1"])
+
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: snapshots).filter { $0.hasSuffix(".png") }
+        #expect(!pngs.isEmpty)
+        let png = try Data(contentsOf: URL(fileURLWithPath: "\(snapshots)/\(pngs[0])"))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test func videoFile_isDecodedThroughFFmpeg() throws {
+        let dir = try TestPaths.temporaryDirectory("detect-file")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clip = dir.appendingPathComponent("clip.mp4").path
+        let make = try ProcessRunner.runTool("/usr/bin/env", [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10", "-t", "4",
+            "-pix_fmt", "yuv420p", clip,
+        ])
+        try #require(make.status == 0, "\(make.stderr)")
+        let result = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--width", "320", "--height", "184", "--fps", "5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("20 frames") || result.stderr.contains("21 frames"), "\(result.stderr)")
+    }
+
+    @Test func badInput_failsClearly() throws {
+        let unknown = try ProcessRunner.run("edge-agent", ["detect", "--source", "synthetic:nope"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown scene"))
+        let dir = try TestPaths.temporaryDirectory("detect-config")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("agent.yaml").path
+        try "agent_id: a\ncameras:\n  - id: c\n    source: x\n    zones:\n      - name: z\n        polygon: [[0, 0], [2, 0], [1, 1]]\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try ProcessRunner.run("edge-agent", ["detect", "--source", "synthetic:empty", "--config", config])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("agent.yaml:7:"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("cameras[0].zones[0].polygon[1]"))
+    }
+}
