@@ -42,4 +42,16 @@ head -c 4096 /dev/urandom > "$demo/random.bin"
 $bin/aggregator batch inspect "$demo/truncated.zst" "$demo/random.bin" || true
 
 echo
-echo "Files are in $demo/. Benchmarks: make bench. Tests: make test."
+echo "== 6. Detection at the edge: synthetic street scenes (events as the agent reports them)"
+for scene in walkers parking water; do
+  echo "-- synthetic:$scene"
+  $bin/edge-agent detect --source "synthetic:$scene" --snapshot-dir "$demo/snapshots" 2>&1 | head -8
+done
+
+echo
+echo "== 7. The same pipeline on real video decoded by ffmpeg (a clip made with its lavfi sources)"
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=640x360:rate=10" -t 6 -pix_fmt yuv420p "$demo/clip.mp4"
+$bin/edge-agent detect --source "$demo/clip.mp4" --tracks "$demo/tracks.csv" | head -5 || true
+
+echo
+echo "Files are in $demo/ (annotated snapshots in $demo/snapshots). Benchmarks: scripts/bench.sh wire|vision. Tests: scripts/test.sh."

@@ -1,6 +1,16 @@
-# Sourced by the scripts: the Debian packages citywatch needs to build and test.
-APT_PACKAGES=(libzstd-dev zlib1g-dev pkg-config)
+# Sourced by the scripts: what citywatch needs to build and test, installed when missing.
+APT_PACKAGES=(libzstd-dev zlib1g-dev pkg-config ffmpeg python3 python3-venv)
 
 install_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}"
+}
+
+# py-motmetrics scores tracking (MOTA/IDF1) in the tests; it lives in a virtualenv under .build.
+install_python_deps() {
+  local venv=".build/venv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import motmetrics" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "motmetrics==1.4.0"
+  fi
+  export CITYWATCH_PYTHON="$PWD/$venv/bin/python"
 }

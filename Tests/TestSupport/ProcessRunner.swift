@@ -19,7 +19,7 @@ public enum ProcessRunner {
         for candidate in candidates {
             var url = candidate
             for _ in 0..<4 {
-                if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("aggregator").path) { return url }
+                if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("edge-agent").path) { return url }
                 url = url.deletingLastPathComponent()
             }
         }
@@ -27,8 +27,13 @@ public enum ProcessRunner {
     }
 
     public static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> Output {
+        try runTool(productsDirectory.appendingPathComponent(executable).path, arguments, timeout: timeout)
+    }
+
+    /// Runs any program by path.
+    public static func runTool(_ path: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> Output {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent(executable)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

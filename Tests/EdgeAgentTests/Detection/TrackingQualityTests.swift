@@ -32,7 +32,9 @@ import TestSupport
         try hyp.write(toFile: hypPath, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath]
+        // scripts/test.sh provides a virtualenv with motmetrics in CITYWATCH_PYTHON.
+        let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
+        process.arguments = [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
