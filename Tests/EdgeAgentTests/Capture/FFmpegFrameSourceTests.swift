@@ -78,20 +78,27 @@ import TestSupport
         #expect((2...4).contains(got.count), "\(got.count) keyframes in a 3 s clip with a 1 s GOP")
     }
 
-    /// A decoder that sends two frames then hangs: the watchdog reports a stall and restarts it.
-    @Test func stalledDecoder_isRestartedAndReportedAsVideoLoss() async throws {
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let script = dir.appendingPathComponent("stall.sh").path
-        try "#!/bin/sh\nhead -c \(64 * 64 * 2) /dev/zero\nexec sleep 30\n".write(toFile: script, atomically: true, encoding: .utf8)
+    /// A live source whose "ffmpeg" is a shell script standing in for a misbehaving decoder
+    /// (64×64 grey frames).
+    func stubDecoder(_ name: String, _ body: String, maxRestarts: Int) throws -> FFmpegFrameSource.Configuration {
+        let script = dir.appendingPathComponent(name).path
+        try "#!/bin/sh\n\(body)\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         var c = FFmpegFrameSource.Configuration(url: "rtsp://camera.invalid/stream")
         c.width = 64
         c.height = 64
         c.chroma = false
         c.ffmpegPath = script
-        c.stallTimeout = 1
         c.initialBackoff = 0.1
-        c.maxRestarts = 2
+        c.maxRestarts = maxRestarts
+        return c
+    }
+
+    /// A decoder that sends two frames then hangs: the watchdog reports a stall and restarts it.
+    @Test func stalledDecoder_isRestartedAndReportedAsVideoLoss() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = try stubDecoder("stall.sh", "head -c \(64 * 64 * 2) /dev/zero\nexec sleep 30", maxRestarts: 2)
+        c.stallTimeout = 1
         let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
         let losses = events.compactMap { if case .videoLost(let reason, let restarts, _) = $0 { (reason, restarts) } else { nil } }
         #expect(losses.map(\.0) == ["stall", "stall", "stall"])
@@ -103,16 +110,7 @@ import TestSupport
     /// A decoder that dies: reported with its exit status, restarted with backoff.
     @Test func dyingDecoder_isRestarted() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
-        let script = dir.appendingPathComponent("die.sh").path
-        try "#!/bin/sh\nhead -c \(64 * 64) /dev/zero\nexit 3\n".write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
-        var c = FFmpegFrameSource.Configuration(url: "rtsp://camera.invalid/stream")
-        c.width = 64
-        c.height = 64
-        c.chroma = false
-        c.ffmpegPath = script
-        c.initialBackoff = 0.1
-        c.maxRestarts = 1
+        let c = try stubDecoder("die.sh", "head -c \(64 * 64) /dev/zero\nexit 3", maxRestarts: 1)
         let events = await collect(FFmpegFrameSource(configuration: c, logger: logger))
         let reasons = events.compactMap { if case .videoLost(let reason, _, _) = $0 { reason } else { nil } }
         #expect(reasons == ["exit 3", "exit 3"])
