@@ -59,7 +59,9 @@ struct DetectOutput {
             if json {
                 print(String(decoding: try encoder.encode(event), as: UTF8.self))
             } else {
-                let seconds = String(format: "%.1f", Double(event.captureTimeMs % 100_000_000) / 1000)
+                // Time of day (UTC) of the capture, to the tenth of a second.
+                let ms = event.captureTimeMs % 86_400_000
+                let seconds = String(format: "%02d:%02d:%02d.%d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 / 100)
                 let zone = event.zone.map { " zone=\($0)" } ?? ""
                 let track = event.trackID != 0 ? " track=\(event.trackID)" : ""
                 let attributes = event.attributes.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ")
