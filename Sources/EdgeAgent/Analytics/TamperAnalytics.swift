@@ -14,8 +14,8 @@ struct TamperAnalytics {
     private var warmup = 0
     private var pending: [EventKind: Int64] = [:]
     private var lastCheckMs: Int64?
-    /// Check every 200 ms: tamper conditions last seconds.
-    private let intervalMs: Int64 = 200
+    /// Check twice a second: tamper conditions must hold for seconds before they count anyway.
+    private let intervalMs: Int64 = 500
 
     init(rules: TamperRules) { self.rules = rules }
 
