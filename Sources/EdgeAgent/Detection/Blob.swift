@@ -50,6 +50,7 @@ struct BlobExtractor {
     let width: Int
     let height: Int
     private var dilated: [UInt8]
+    private var horizontal: [UInt8]
     private var labels: [Int32]
     private var parent: [Int32]
     private var boxes: [Blob]
@@ -60,6 +61,7 @@ struct BlobExtractor {
         self.width = width
         self.height = height
         dilated = [UInt8](repeating: 0, count: width * height)
+        horizontal = [UInt8](repeating: 0, count: width * height)
         labels = [Int32](repeating: 0, count: width * height)
         parent = []
         parent.reserveCapacity(1024)
@@ -75,26 +77,29 @@ struct BlobExtractor {
         return blobs
     }
 
+    /// 3×3 dilation as two separable passes (horizontal then vertical OR).
     private mutating func dilate(_ mask: [UInt8]) {
         let w = width, h = height
         mask.withUnsafeBufferPointer { m in
-            dilated.withUnsafeMutableBufferPointer { d in
+            horizontal.withUnsafeMutableBufferPointer { t in
                 for y in 0..<h {
-                    let y0 = max(0, y - 1), y1 = min(h - 1, y + 1)
+                    let row = y * w
                     for x in 0..<w {
-                        let x0 = max(0, x - 1), x1 = min(w - 1, x + 1)
-                        var v: UInt8 = 0
-                        var yy = y0
-                        while yy <= y1, v == 0 {
-                            let row = yy * w
-                            var xx = x0
-                            while xx <= x1 {
-                                v |= m[row + xx]
-                                xx += 1
-                            }
-                            yy += 1
+                        var v = m[row + x]
+                        if x > 0 { v |= m[row + x - 1] }
+                        if x < w - 1 { v |= m[row + x + 1] }
+                        t[row + x] = v
+                    }
+                }
+                dilated.withUnsafeMutableBufferPointer { d in
+                    for y in 0..<h {
+                        let row = y * w
+                        for x in 0..<w {
+                            var v = t[row + x]
+                            if y > 0 { v |= t[row - w + x] }
+                            if y < h - 1 { v |= t[row + w + x] }
+                            d[row + x] = v
                         }
-                        d[y * w + x] = v
                     }
                 }
             }

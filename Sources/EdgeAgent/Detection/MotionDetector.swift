@@ -46,6 +46,8 @@ struct MotionDetector {
     /// Exponential average of `mask` × 255: how often each cell moves.
     private var activity: [UInt8]
     private var maskedOut: [Bool]
+    /// Column sums of one grid row's pixel rows (downsample scratch).
+    private var rowSums: [UInt16]
     private var stretch = [UInt8](repeating: 0, count: 256)
     private var histogram = [Int](repeating: 0, count: 256)
     private var initialised = false
@@ -70,6 +72,7 @@ struct MotionDetector {
         mask = [UInt8](repeating: 0, count: n)
         activity = [UInt8](repeating: 0, count: n)
         maskedOut = [Bool](repeating: false, count: n)
+        rowSums = [UInt16](repeating: 0, count: gridWidth * configuration.cellSize)
         for gy in 0..<gridHeight {
             for gx in 0..<gridWidth {
                 let p = Point(x: (Double(gx) + 0.5) / Double(gridWidth), y: (Double(gy) + 0.5) / Double(gridHeight))
@@ -125,24 +128,30 @@ struct MotionDetector {
         }
     }
 
-    /// Box-average `cellSize × cellSize` blocks into `grid`.
+    /// Box-average `cellSize × cellSize` blocks into `grid`: first sum the cell's rows column by
+    /// column (a loop the compiler vectorises), then the columns of each cell.
     private mutating func downsample(_ luma: [UInt8]) {
         let cell = configuration.cellSize
         let gw = gridWidth, gh = gridHeight, fw = frameWidth
         let divisor = cell * cell
         let shift = divisor.nonzeroBitCount == 1 ? divisor.trailingZeroBitCount : 0
+        let width = gw * cell
         luma.withUnsafeBufferPointer { src in
-            grid.withUnsafeMutableBufferPointer { dst in
-                for gy in 0..<gh {
-                    let rowBase = gy * cell * fw
-                    for gx in 0..<gw {
-                        var sum = 0
-                        var offset = rowBase + gx * cell
-                        for _ in 0..<cell {
-                            for k in 0..<cell { sum &+= Int(src[offset &+ k]) }
-                            offset &+= fw
+            rowSums.withUnsafeMutableBufferPointer { acc in
+                grid.withUnsafeMutableBufferPointer { dst in
+                    for gy in 0..<gh {
+                        let first = gy * cell * fw
+                        for x in 0..<width { acc[x] = UInt16(src[first + x]) }
+                        for r in 1..<max(cell, 1) {
+                            let row = first + r * fw
+                            for x in 0..<width { acc[x] &+= UInt16(src[row + x]) }
                         }
-                        dst[gy * gw + gx] = UInt8(truncatingIfNeeded: shift > 0 ? sum >> shift : sum / divisor)
+                        for gx in 0..<gw {
+                            var sum = 0
+                            let base = gx * cell
+                            for k in 0..<cell { sum &+= Int(acc[base + k]) }
+                            dst[gy * gw + gx] = UInt8(truncatingIfNeeded: shift > 0 ? sum >> shift : sum / divisor)
+                        }
                     }
                 }
             }
