@@ -17,6 +17,8 @@ struct TrackAnalytics {
     private var sustained: [LifecycleKey: Int] = [:]
     private var crowdFrames: [Int: Int] = [:]
     private var crowdReported: [Int: Int] = [:]
+    /// Per-zone counts of the current frame (storage reused across frames).
+    private var crowdScratch: [Int] = []
     private var lineCounts: [String: (into: Int, out: Int)] = [:]
     private var frameIntervalS = 0.2
     private var lastTimeMs: Int64?
@@ -38,7 +40,11 @@ struct TrackAnalytics {
             for z in rules.zones.indices { enteredMs[Membership(trackID: track.id, zone: z)] = nil }
             sustained = sustained.filter { $0.key.trackID != track.id }
         }
-        var crowdCounts = [Int](repeating: 0, count: rules.zones.count)
+        var crowdCounts: [Int] = []
+        swap(&crowdCounts, &crowdScratch)  // take the storage without a copy-on-write
+        crowdCounts.removeAll(keepingCapacity: true)
+        crowdCounts.append(contentsOf: repeatElement(0, count: rules.zones.count))
+        defer { crowdScratch = crowdCounts }
         for track in tracks where track.confirmed {
             crossLines(track, timeMs: timeMs, lifecycles: &lifecycles, into: &events)
             for (z, zone) in rules.zones.enumerated() {

@@ -54,8 +54,11 @@ struct Tracker {
             }
         }
         pairs.sort { $0.score > $1.score }
-        trackMatched = Array(repeating: false, count: tracks.count)
-        detectionMatched = Array(repeating: false, count: detections.count)
+        // Reuse the scratch arrays' storage: no allocation per frame.
+        trackMatched.removeAll(keepingCapacity: true)
+        trackMatched.append(contentsOf: repeatElement(false, count: tracks.count))
+        detectionMatched.removeAll(keepingCapacity: true)
+        detectionMatched.append(contentsOf: repeatElement(false, count: detections.count))
         for pair in pairs where !trackMatched[pair.track] && !detectionMatched[pair.detection] {
             trackMatched[pair.track] = true
             detectionMatched[pair.detection] = true
