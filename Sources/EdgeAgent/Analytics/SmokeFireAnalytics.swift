@@ -23,10 +23,12 @@ struct SmokeFireAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.smoke || rules.fire, let chroma = frame.chroma else { return }
         let now = frame.captureTimeMs
-        if let last = lastCheckMs, now - last < intervalMs { return }
+        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
+        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
         lastCheckMs = now
         let cw = frame.width / 2, ch = frame.height / 2
         let n = cw * ch
+        guard cw >= 4, ch >= 2, chroma.cb.count >= n, chroma.cr.count >= n else { return }
         if background.count != n {
             background = [UInt8](repeating: 0, count: n)
             previousFlame = [Bool](repeating: false, count: n)

@@ -22,7 +22,8 @@ struct TamperAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.covered || rules.defocus || rules.moved else { return }
         let now = frame.captureTimeMs
-        if let last = lastCheckMs, now - last < intervalMs { return }
+        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
+        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
         lastCheckMs = now
         let stats = FrameStatistics.measure(frame)
         let view = ViewSignature(frame)

@@ -58,7 +58,8 @@ struct WaterLevelAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard !gauges.isEmpty else { return }
         let now = frame.captureTimeMs
-        if let last = lastCheckMs, now - last < intervalMs { return }
+        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
+        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
         lastCheckMs = now
         for (g, gauge) in gauges.enumerated() {
             guard let line = Self.waterline(in: frame, region: gauge.region, rowMeans: &rowMeans) else { continue }

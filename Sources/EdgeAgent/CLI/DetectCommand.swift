@@ -104,6 +104,9 @@ struct DetectCommand: AsyncParsableCommand {
         if let width { defaults.detect.width = width }
         if let height { defaults.detect.height = height }
         if let fps { defaults.detect.fps = fps }
+        do { try defaults.detect.validate() } catch {
+            throw ValidationError("--\(error.subPath ?? "detect"): \(error.message)")
+        }
         return defaults
     }
 }

@@ -57,7 +57,9 @@ struct CameraConfiguration: Decodable, Sendable {
         source = try c.decode(String.self, forKey: .source)
         detect = try c.decode(.detect, default: DetectSettings())
         var p = CameraPipeline.Configuration()
-        p.motion = try c.decode(.motion, default: MotionSettings()).configuration
+        let motion = try c.decode(.motion, default: MotionSettings())
+        p.motion = motion.configuration
+        p.blobs = motion.blobs
         p.tracker = try c.decode(.tracker, default: TrackerSettings()).configuration
         p.objects = try c.decode(.objects, default: ObjectSettings()).configuration
         var rules = CameraRules()
@@ -102,9 +104,14 @@ struct DetectSettings: Decodable, Sendable {
         fps = try c.decode(.fps, default: 5.0)
         keyframesOnly = try c.decode(.keyframesOnly, default: false)
         stallTimeoutSeconds = try c.decode(.stallTimeoutSeconds, default: 10.0)
+        try validate()
+    }
+
+    /// The rules for detect settings, for config files and command-line overrides alike.
+    func validate() throws(ConfigValueError) {
         guard (64...3840).contains(width), width % 8 == 0 else { throw ConfigValueError("width must be 64...3840 and a multiple of 8", at: "width") }
         guard (64...2160).contains(height), height % 8 == 0 else { throw ConfigValueError("height must be 64...2160 and a multiple of 8", at: "height") }
         guard fps > 0, fps <= 60 else { throw ConfigValueError("fps must be in (0, 60]", at: "fps") }
-        guard stallTimeoutSeconds >= 1 else { throw ConfigValueError("stall_timeout_s must be at least 1", at: "stall_timeout_s") }
+        guard (1...3600).contains(stallTimeoutSeconds) else { throw ConfigValueError("stall_timeout_s must be 1...3600", at: "stall_timeout_s") }
     }
 }

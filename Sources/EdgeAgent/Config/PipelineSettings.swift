@@ -3,6 +3,7 @@ import Shared
 /// config `motion`.
 struct MotionSettings: Decodable, Sendable {
     var configuration = MotionDetector.Configuration()
+    var blobs = BlobExtractor.Configuration()
 
     enum CodingKeys: String, CodingKey {
         case threshold, grid, contrast, lightningShare = "lightning_share", masks, minCells = "min_cells"
@@ -17,6 +18,8 @@ struct MotionSettings: Decodable, Sendable {
         configuration.contrastStretch = try c.decode(.contrast, default: true)
         configuration.lightningShare = try c.decode(.lightningShare, default: 0.5)
         configuration.masks = try c.decode(.masks, default: [PolygonSetting]()).map(\.polygon)
+        blobs.minCells = try c.decode(.minCells, default: 6)
+        guard (1...10_000).contains(blobs.minCells) else { throw ConfigValueError("min_cells must be 1...10000", at: "min_cells") }
         guard (5...200).contains(configuration.threshold) else { throw ConfigValueError("threshold must be 5...200", at: "threshold") }
         guard [1, 2, 4, 8].contains(configuration.cellSize) else { throw ConfigValueError("grid must be 1, 2, 4 or 8", at: "grid") }
         guard configuration.lightningShare > 0, configuration.lightningShare <= 1 else {
@@ -72,7 +75,7 @@ struct EventSettings: Decodable, Sendable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         heartbeatSeconds = try c.decode(.heartbeatSeconds, default: 30.0)
-        guard heartbeatSeconds >= 1 else { throw ConfigValueError("heartbeat_s must be at least 1", at: "heartbeat_s") }
+        guard (1...86_400).contains(heartbeatSeconds) else { throw ConfigValueError("heartbeat_s must be 1...86400", at: "heartbeat_s") }
     }
 }
 
@@ -87,5 +90,6 @@ struct TamperSettings: Decodable, Sendable {
         rules.defocus = try c.decode(.defocus, default: true)
         rules.moved = try c.decode(.moved, default: true)
         rules.holdSeconds = try c.decode(.holdSeconds, default: 2.0)
+        guard (0.1...3600).contains(rules.holdSeconds) else { throw ConfigValueError("hold_s must be 0.1...3600", at: "hold_s") }
     }
 }

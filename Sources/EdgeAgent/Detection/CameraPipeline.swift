@@ -21,10 +21,14 @@ struct CameraPipeline {
         var detections = 0
         var confirmedTracks = Set<UInt64>()
         var eventsByKind: [String: Int] = [:]
+        /// Frames whose size differed from the camera's detect size (dropped).
+        var mismatchedFrames = 0
     }
 
     let cameraID: String
     let configuration: Configuration
+    let width: Int
+    let height: Int
     private(set) var motion: MotionDetector
     private var blobs: BlobExtractor
     private var detector: any ObjectDetector
@@ -42,6 +46,8 @@ struct CameraPipeline {
          detector: (any ObjectDetector)? = nil) {
         self.cameraID = cameraID
         self.configuration = configuration
+        self.width = width
+        self.height = height
         motion = MotionDetector(width: width, height: height, configuration: configuration.motion)
         blobs = BlobExtractor(width: motion.gridWidth, height: motion.gridHeight, configuration: configuration.blobs)
         var objects = configuration.objects
@@ -68,6 +74,11 @@ struct CameraPipeline {
     }
 
     mutating func process(_ frame: Frame, into events: inout [Event]) {
+        // Every stage indexes planes by the detect size: a frame of another size is dropped.
+        guard frame.width == width, frame.height == height, frame.luma.count == width * height else {
+            statistics.mismatchedFrames += 1
+            return
+        }
         let before = events.count
         statistics.frames += 1
         let globalChange = motion.process(luma: frame.luma)

@@ -47,6 +47,9 @@ import TestSupport
     }
 
     @Test func badInput_failsClearly() throws {
+        let odd = try ProcessRunner.run("edge-agent", ["detect", "--source", "clip.mp4", "--width", "641"])
+        #expect(odd.status != 0)
+        #expect(odd.stderr.contains("--width"), "\(odd.stderr)")
         let unknown = try ProcessRunner.run("edge-agent", ["detect", "--source", "synthetic:nope"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("unknown scene"))
