@@ -46,7 +46,7 @@ struct BatchCommand: ParsableCommand {
                     print(summary.text)
                 }
                 if events, let decoded {
-                    for event in decoded.events { print(String(decoding: try encoder.encode(event), as: UTF8.self)) }
+                    for event in decoded.events { print(try event.jsonLine()) }
                 }
             }
             if refused > 0 { throw ExitCode(1) }

@@ -13,19 +13,20 @@ struct SmokeFireAnalytics {
     private var previousFlame: [Bool] = []
     private var flame: [Bool] = []
     private var smokeHistory: [(timeMs: Int64, share: Double)] = []
-    private var pendingFire: Int64?
-    private var pendingSmoke: Int64?
-    private var lastCheckMs: Int64?
-    private let intervalMs: Int64 = 200
+    private var fireHeld: HeldCondition
+    private var smokeHeld: HeldCondition
+    private var interval = CheckInterval(ms: 200)
 
-    init(rules: SmokeFireRules) { self.rules = rules }
+    init(rules: SmokeFireRules) {
+        self.rules = rules
+        fireHeld = HeldCondition(seconds: rules.holdSeconds)
+        smokeHeld = HeldCondition(seconds: rules.holdSeconds)
+    }
 
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.smoke || rules.fire, let chroma = frame.chroma else { return }
         let now = frame.captureTimeMs
-        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
-        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
-        lastCheckMs = now
+        guard interval.isDue(at: now) else { return }
         let cw = frame.width / 2, ch = frame.height / 2
         let n = cw * ch
         guard cw >= 4, ch >= 2, chroma.cb.count >= n, chroma.cr.count >= n else { return }
@@ -72,7 +73,8 @@ struct SmokeFireAnalytics {
         if rules.fire {
             let key = LifecycleKey(kind: .fire)
             let candidate = flameShare >= rules.minShare && flickerShare >= 0.15
-            let active = hold(&pendingFire, candidate || (lifecycles.isOpen(key) && flameShare >= rules.minShare / 2), open: lifecycles.isOpen(key), now: now)
+            let open = lifecycles.isOpen(key)
+            let active = fireHeld.state(current: open, wanted: candidate || (open && flameShare >= rules.minShare / 2), at: now)
             lifecycles.observe(key, active: active, draft: EventDraft(
                 kind: .fire, confidence: min(0.85, 0.4 + flickerShare), attributes: [
                     "area_ratio": .double((flameShare * 1000).rounded() / 1000),
@@ -86,25 +88,11 @@ struct SmokeFireAnalytics {
             let growing = (smokeHistory.first?.share ?? 0) < share
             let key = LifecycleKey(kind: .smoke)
             let candidate = share >= rules.minShare && growing
-            let active = hold(&pendingSmoke, candidate || (lifecycles.isOpen(key) && share >= rules.minShare / 2), open: lifecycles.isOpen(key), now: now)
+            let open = lifecycles.isOpen(key)
+            let active = smokeHeld.state(current: open, wanted: candidate || (open && share >= rules.minShare / 2), at: now)
             lifecycles.observe(key, active: active, draft: EventDraft(
                 kind: .smoke, confidence: 0.6, attributes: ["area_ratio": .double((share * 1000).rounded() / 1000)]),
                 timeMs: now, into: &events)
         }
-    }
-
-    /// A change of state must persist `holdSeconds` before it is reported.
-    private func hold(_ pending: inout Int64?, _ wanted: Bool, open: Bool, now: Int64) -> Bool {
-        if wanted == open {
-            pending = nil
-            return open
-        }
-        let since = pending ?? now
-        pending = since
-        if now - since >= Int64(rules.holdSeconds * 1000) {
-            pending = nil
-            return wanted
-        }
-        return open
     }
 }

@@ -12,19 +12,16 @@ struct TamperAnalytics {
     private var referenceSharpness: Double?
     private var referenceView: ViewSignature?
     private var warmup = 0
-    private var pending: [EventKind: Int64] = [:]
-    private var lastCheckMs: Int64?
+    private var held: [EventKind: HeldCondition] = [:]
     /// Check twice a second: tamper conditions must hold for seconds before they count anyway.
-    private let intervalMs: Int64 = 500
+    private var interval = CheckInterval(ms: 500)
 
     init(rules: TamperRules) { self.rules = rules }
 
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard rules.covered || rules.defocus || rules.moved else { return }
         let now = frame.captureTimeMs
-        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
-        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
-        lastCheckMs = now
+        guard interval.isDue(at: now) else { return }
         let stats = FrameStatistics.measure(frame)
         let view = ViewSignature(frame)
         guard let refSharpness = referenceSharpness, let refView = referenceView, warmup >= 5 else {
@@ -74,17 +71,7 @@ struct TamperAnalytics {
         let key = LifecycleKey(kind: kind)
         let open = lifecycles.isOpen(key)
         let wanted = open ? !clear : raise
-        var active = open
-        if wanted == open {
-            pending[kind] = nil
-        } else {
-            let since = pending[kind] ?? now
-            pending[kind] = since
-            if now - since >= Int64(rules.holdSeconds * 1000) {
-                pending[kind] = nil
-                active = wanted
-            }
-        }
+        let active = held[kind, default: HeldCondition(seconds: rules.holdSeconds)].state(current: open, wanted: wanted, at: now)
         lifecycles.observe(key, active: active, draft: EventDraft(kind: kind, confidence: 0.8, attributes: attributes),
                            timeMs: now, into: &events)
     }

@@ -11,11 +11,10 @@ struct WaterLevelAnalytics {
     let gauges: [WaterGaugeRule]
     private var readings: [[(timeMs: Int64, cm: Double)]]
     private var recent: [[Double]]
-    private var lastCheckMs: Int64?
     private var lastReported: [Double?]
     private var rowMeans: [Double] = []
     /// Read twice a second: water moves slowly.
-    private let intervalMs: Int64 = 500
+    private var interval = CheckInterval(ms: 500)
 
     init(gauges: [WaterGaugeRule]) {
         self.gauges = gauges
@@ -58,9 +57,7 @@ struct WaterLevelAnalytics {
     mutating func process(_ frame: Frame, lifecycles: inout EventLifecycles, into events: inout [Event]) {
         guard !gauges.isEmpty else { return }
         let now = frame.captureTimeMs
-        // A clock stepped backwards (NTP) restarts the interval instead of stalling the checks.
-        if let last = lastCheckMs, now >= last, now - last < intervalMs { return }
-        lastCheckMs = now
+        guard interval.isDue(at: now) else { return }
         for (g, gauge) in gauges.enumerated() {
             guard let line = Self.waterline(in: frame, region: gauge.region, rowMeans: &rowMeans) else { continue }
             recent[g].append(gauge.centimetres(atY: line))

@@ -8,11 +8,6 @@ struct DetectOutput {
     let snapshotDirectory: String?
     let rules: CameraRules
     private var tracksFile: FileHandle?
-    private let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 
     init(json: Bool, tracksPath: String?, snapshotDirectory: String?, rules: CameraRules) {
         self.json = json
@@ -57,7 +52,7 @@ struct DetectOutput {
     func events(_ events: [Event]) throws {
         for event in events {
             if json {
-                print(String(decoding: try encoder.encode(event), as: UTF8.self))
+                print(try event.jsonLine())
             } else {
                 // Time of day (UTC) of the capture, to the tenth of a second.
                 let ms = event.captureTimeMs % 86_400_000

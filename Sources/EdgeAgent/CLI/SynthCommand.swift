@@ -51,10 +51,6 @@ struct SynthCommand: ParsableCommand {
             print("wrote \(seq) batches to \(out)")
             return
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for event in generator.next(count: count) {
-            print(String(decoding: try encoder.encode(event), as: UTF8.self))
-        }
+        for event in generator.next(count: count) { print(try event.jsonLine()) }
     }
 }

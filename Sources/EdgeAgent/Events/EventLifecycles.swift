@@ -33,14 +33,7 @@ struct EventLifecycles {
         self.configuration = configuration
     }
 
-    var openCount: Int { open.count }
-
     func isOpen(_ key: LifecycleKey) -> Bool { open[key] != nil }
-
-    /// Seconds since the lifecycle started, nil when not open.
-    func age(_ key: LifecycleKey, at timeMs: Int64) -> Double? {
-        open[key].map { Double(timeMs - $0.startedMs) / 1000 }
-    }
 
     /// Reports a condition as active or not this frame and appends the resulting event, if any.
     mutating func observe(

@@ -19,13 +19,11 @@ import TestSupport
 
     func makeClip(seconds: Int = 3, name: String = "clip.mp4") throws -> String {
         let path = dir.appendingPathComponent(name).path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10",
-                       "-t", "\(seconds)", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "10", path]
-        try p.run()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "ffmpeg could not make a clip")
+        let made = try ProcessRunner.runTool("/usr/bin/env", [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=10",
+            "-t", "\(seconds)", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "10", path,
+        ])
+        try #require(made.status == 0, "ffmpeg could not make a clip: \(made.stderr)")
         return path
     }
 

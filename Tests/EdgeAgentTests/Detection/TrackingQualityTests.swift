@@ -30,18 +30,12 @@ import TestSupport
         let gtPath = dir.appendingPathComponent("gt.csv").path, hypPath = dir.appendingPathComponent("hyp.csv").path
         try gt.write(toFile: gtPath, atomically: true, encoding: .utf8)
         try hyp.write(toFile: hypPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // scripts/test.sh provides a virtualenv with motmetrics in CITYWATCH_PYTHON.
         let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
-        process.arguments = [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "mot_score.py failed (is motmetrics installed?)")
-        return try JSONDecoder().decode(Score.self, from: data)
+        let result = try ProcessRunner.runTool(
+            "/usr/bin/env", [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath])
+        try #require(result.status == 0, "mot_score.py failed (is motmetrics installed?): \(result.stderr)")
+        return try JSONDecoder().decode(Score.self, from: Data(result.stdout.utf8))
     }
 
     @Test(arguments: [("walkers", 0.6, 0.6), ("occlusion", 0.7, 0.8), ("crowd", 0.15, 0.5)])

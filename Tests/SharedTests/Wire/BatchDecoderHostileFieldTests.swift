@@ -102,7 +102,7 @@ import TestSupport
                 refused += 1
             }
         }
-        #expect(decoded + refused == 6_000)
+        #expect(decoded > 0, "some mutations (in values) should still decode: the loop must reach past parsing")
         #expect(refused > 1_000, "mutations should break most batches")
     }
 

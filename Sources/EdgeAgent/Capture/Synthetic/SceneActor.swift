@@ -19,14 +19,11 @@ struct SceneActor: Sendable {
 
     func centre(at frame: Int) -> (x: Double, y: Double)? {
         guard let first = path.first, let last = path.last, frame >= first.frame, frame <= last.frame else { return nil }
-        for k in 1..<max(path.count, 2) where k < path.count {
-            let a = path[k - 1], b = path[k]
-            if frame <= b.frame {
-                let t = b.frame == a.frame ? 0 : Double(frame - a.frame) / Double(b.frame - a.frame)
-                return (a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)
-            }
-        }
-        return (first.x, first.y)
+        // The keyframe segment holding `frame` (a single keyframe holds only its own frame).
+        guard let k = path.indices.dropFirst().first(where: { frame <= path[$0].frame }) else { return (first.x, first.y) }
+        let a = path[k - 1], b = path[k]
+        let t = b.frame == a.frame ? 0 : Double(frame - a.frame) / Double(b.frame - a.frame)
+        return (a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)
     }
 
     func rect(at frame: Int) -> Rect? {

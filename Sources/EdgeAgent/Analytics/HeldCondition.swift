@@ -1,0 +1,20 @@
+/// Debounces a condition: a change of state counts only after it has persisted for `holdMs`.
+struct HeldCondition {
+    let holdMs: Int64
+    private var pendingSinceMs: Int64?
+
+    init(seconds: Double) { holdMs = Int64(seconds * 1000) }
+
+    /// The state to report, given the currently reported state and the wanted one.
+    mutating func state(current: Bool, wanted: Bool, at nowMs: Int64) -> Bool {
+        guard wanted != current else {
+            pendingSinceMs = nil
+            return current
+        }
+        let since = pendingSinceMs ?? nowMs
+        pendingSinceMs = since
+        guard nowMs - since >= holdMs else { return current }
+        pendingSinceMs = nil
+        return wanted
+    }
+}
