@@ -122,6 +122,7 @@ final class FFmpegReader: Sendable {
         var index = 0
         let startMs = now()
         var random = SystemRandomNumberGenerator()
+        var lastDropLog = Date.distantPast
         while !stopped.load(ordering: .relaxed) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: c.ffmpegPath.hasPrefix("/") ? c.ffmpegPath : "/usr/bin/env")
@@ -178,6 +179,13 @@ final class FFmpegReader: Sendable {
                     if c.live {
                         guard slots.wait(timeout: .now()) == .success else {
                             dropped.add(1, ordering: .relaxed)
+                            // Count drops, log the count at most every 10 s.
+                            if Date().timeIntervalSince(lastDropLog) >= 10 {
+                                let count = dropped.exchange(0, ordering: .relaxed)
+                                logger.warning("detection behind the stream, frames dropped",
+                                               metadata: ["camera.url": "\(c.url)", "frames.dropped": "\(count)"])
+                                lastDropLog = Date()
+                            }
                             filled = 0
                             continue
                         }

@@ -216,28 +216,25 @@ struct SceneRenderer {
         return out
     }
 
+    /// Separable box blur: a horizontal pass, then a vertical one.
     private func blurred(_ luma: [UInt8], radius: Int) -> [UInt8] {
         let w = scene.width, h = scene.height
-        var horizontal = [UInt8](repeating: 0, count: luma.count)
-        var out = horizontal
-        for y in 0..<h {
-            for x in 0..<w {
+        let horizontal = boxPass(luma, lines: h, length: w, step: 1, lineStride: w, radius: radius)
+        return boxPass(horizontal, lines: w, length: h, step: w, lineStride: 1, radius: radius)
+    }
+
+    /// Averages ±`radius` samples along each line (`length` samples `step` apart; lines
+    /// `lineStride` apart).
+    private func boxPass(_ input: [UInt8], lines: Int, length: Int, step: Int, lineStride: Int, radius: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: input.count)
+        for line in 0..<lines {
+            for i in 0..<length {
                 var sum = 0, n = 0
-                for k in max(0, x - radius)...min(w - 1, x + radius) {
-                    sum += Int(luma[y * w + k])
+                for k in max(0, i - radius)...min(length - 1, i + radius) {
+                    sum += Int(input[line * lineStride + k * step])
                     n += 1
                 }
-                horizontal[y * w + x] = UInt8(sum / n)
-            }
-        }
-        for y in 0..<h {
-            for x in 0..<w {
-                var sum = 0, n = 0
-                for k in max(0, y - radius)...min(h - 1, y + radius) {
-                    sum += Int(horizontal[k * w + x])
-                    n += 1
-                }
-                out[y * w + x] = UInt8(sum / n)
+                out[line * lineStride + i * step] = UInt8(sum / n)
             }
         }
         return out
