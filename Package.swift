@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Shared",
                 "CZlib",
+                "CVisionKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -84,6 +85,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
+        ),
+        // The detection's per-pixel loops, in C so that clang vectorises them (see the header).
+        .target(
+            name: "CVisionKernels",
+            path: "Sources/CVisionKernels",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]
         ),
         .systemLibrary(
             name: "CZlib",

@@ -15,7 +15,7 @@ struct VisionSuite: ParsableCommand {
         var sink = 0
         for (width, height) in [(640, 360), (1280, 720)] {
             let workload = VisionWorkload(width: width, height: height)
-            let rounds = options.quick ? 1 : 5
+            let rounds = options.quick ? 1 : 25
             let copySeconds = Stopwatch.best(rounds: rounds) { sink &+= workload.copyFrames() }
             let pipelineSeconds = Stopwatch.best(rounds: rounds) { sink &+= workload.runPipeline() }
             let n = Double(workload.frameCount)

@@ -1,3 +1,5 @@
+import CVisionKernels
+
 /// Whole-frame measurements that tamper detection needs, computed on a subsample of the luma plane
 /// (every other row and column: a quarter of the pixels, plenty for global statistics).
 struct FrameStatistics: Sendable {
@@ -8,28 +10,13 @@ struct FrameStatistics: Sendable {
     var sharpness = 0.0
 
     static func measure(_ frame: Frame) -> FrameStatistics {
-        let w = frame.width, h = frame.height
-        var sum = 0, sumSquares = 0, gradient = 0, n = 0
-        frame.luma.withUnsafeBufferPointer { y in
-            var row = 0
-            while row < h - 2 {
-                let base = row * w
-                var x = 0
-                while x < w - 2 {
-                    let v = Int(y[base + x])
-                    sum &+= v
-                    sumSquares &+= v * v
-                    gradient &+= abs(v - Int(y[base + x + 2])) + abs(v - Int(y[base + 2 * w + x]))
-                    n &+= 1
-                    x += 2
-                }
-                row += 2
-            }
-        }
-        guard n > 0 else { return FrameStatistics() }
-        let mean = Double(sum) / Double(n)
-        let variance = max(0, Double(sumSquares) / Double(n) - mean * mean)
-        return FrameStatistics(mean: mean, standardDeviation: variance.squareRoot(), sharpness: Double(gradient) / Double(n))
+        var sums = cw_frame_sums()
+        frame.luma.withUnsafeBufferPointer { cw_frame_sums_measure($0.baseAddress, frame.width, frame.height, &sums) }
+        guard sums.count > 0 else { return FrameStatistics() }
+        let n = Double(sums.count)
+        let mean = Double(sums.sum) / n
+        let variance = max(0, Double(sums.sum_squares) / n - mean * mean)
+        return FrameStatistics(mean: mean, standardDeviation: variance.squareRoot(), sharpness: Double(sums.gradient) / n)
     }
 }
 

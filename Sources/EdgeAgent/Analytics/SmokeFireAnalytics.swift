@@ -1,7 +1,8 @@
 import Shared
 
 /// Documented heuristics for smoke and flame on the chroma planes. They are cheap screening
-/// signals, not certified fire detection: confidences stay below 0.9 and the docs say so.
+/// signals, not certified fire detection: confidences stay below 0.9 and the docs say so. The
+/// pixel work (and its exact rules) is in `SmokeFireScan`.
 ///
 /// - Flame: bright pixels that are red-yellow (Cr high, Cb low, Cr − Cb large) and flicker (a good
 ///   share of them change state between checks, unlike a red car or a sunset).
@@ -9,9 +10,7 @@ import Shared
 ///   textured than it (smoke veils the scene), covering a growing area.
 struct SmokeFireAnalytics {
     let rules: SmokeFireRules
-    private var background: [UInt8] = []
-    private var previousFlame: [Bool] = []
-    private var flame: [Bool] = []
+    private var scanner = SmokeFireScan()
     private var smokeHistory: [(timeMs: Int64, share: Double)] = []
     private var fireHeld: HeldCondition
     private var smokeHeld: HeldCondition
@@ -27,47 +26,12 @@ struct SmokeFireAnalytics {
         guard rules.smoke || rules.fire, let chroma = frame.chroma else { return }
         let now = frame.captureTimeMs
         guard interval.isDue(at: now) else { return }
-        let cw = frame.width / 2, ch = frame.height / 2
-        let n = cw * ch
-        guard cw >= 4, ch >= 2, chroma.cb.count >= n, chroma.cr.count >= n else { return }
-        if background.count != n {
-            background = [UInt8](repeating: 0, count: n)
-            previousFlame = [Bool](repeating: false, count: n)
-            flame = [Bool](repeating: false, count: n)
-            for i in 0..<n { background[i] = frame.luma[(i / cw) * 2 * frame.width + (i % cw) * 2] }
-            return
-        }
-        var flameCount = 0, flicker = 0, smokeCount = 0
-        frame.luma.withUnsafeBufferPointer { y in
-            chroma.cb.withUnsafeBufferPointer { cb in
-                chroma.cr.withUnsafeBufferPointer { cr in
-                    // Every other chroma sample in each direction: shares and flicker are ratios,
-                    // and a quarter of the samples measures them as well at a quarter of the cost.
-                    for cy in stride(from: 0, to: ch - 1, by: 2) {
-                        for cx in stride(from: 0, to: cw - 2, by: 2) {
-                            let i = cy * cw + cx
-                            let luma = Int(y[cy * 2 * frame.width + cx * 2])
-                            let u = Int(cb[i]), v = Int(cr[i])
-                            let isFlame = luma > 150 && v > 150 && u < 115 && v - u > 45
-                            flame[i] = isFlame
-                            if isFlame { flameCount += 1 }
-                            if isFlame != previousFlame[i] { flicker += 1 }
-                            let bg = Int(background[i])
-                            let grey = abs(u - 128) + abs(v - 128) < 18
-                            let veiled = luma - bg >= 10 && luma - bg <= 90
-                            // Texture against the next sampled pixel, in the frame and in the background.
-                            let texture = abs(luma - Int(y[cy * 2 * frame.width + cx * 2 + 4]))
-                            let bgTexture = abs(bg - Int(background[i + 2]))
-                            if grey && veiled && texture <= bgTexture { smokeCount += 1 }
-                            // Slow background (1/64 per check) so a plume is not absorbed in seconds.
-                            background[i] = UInt8(bg + (luma - bg) / 64)
-                        }
-                    }
-                }
-            }
-        }
-        swap(&flame, &previousFlame)
-        let sampled = Double(((ch - 1 + 1) / 2) * ((cw - 2 + 1) / 2))
+        let n = (frame.width / 2) * (frame.height / 2)
+        guard frame.width >= 8, frame.height >= 4, chroma.cb.count >= n, chroma.cr.count >= n else { return }
+        if scanner.prepare(width: frame.width, height: frame.height, luma: frame.luma) { return }
+        let counts = scanner.scan(width: frame.width, luma: frame.luma, cb: chroma.cb, cr: chroma.cr)
+        let flameCount = counts.flame, flicker = counts.flicker, smokeCount = counts.smoke
+        let sampled = Double(max(counts.samples, 1))
         let flameShare = Double(flameCount) / sampled
         let flickerShare = flameCount > 0 ? Double(flicker) / Double(max(flameCount, 1)) : 0
         if rules.fire {

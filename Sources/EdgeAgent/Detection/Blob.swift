@@ -1,3 +1,5 @@
+import CVisionKernels
+
 /// A connected region of motion, in grid cells and in normalised coordinates.
 struct Blob: Sendable, Hashable {
     /// Inclusive grid bounds.
@@ -77,30 +79,13 @@ struct BlobExtractor {
         return blobs
     }
 
-    /// 3×3 dilation as two separable passes (horizontal then vertical OR).
+    /// 3×3 dilation as two separable passes (horizontal then vertical OR; C kernel).
     private mutating func dilate(_ mask: [UInt8]) {
         let w = width, h = height
         mask.withUnsafeBufferPointer { m in
             horizontal.withUnsafeMutableBufferPointer { t in
-                for y in 0..<h {
-                    let row = y * w
-                    for x in 0..<w {
-                        var v = m[row + x]
-                        if x > 0 { v |= m[row + x - 1] }
-                        if x < w - 1 { v |= m[row + x + 1] }
-                        t[row + x] = v
-                    }
-                }
                 dilated.withUnsafeMutableBufferPointer { d in
-                    for y in 0..<h {
-                        let row = y * w
-                        for x in 0..<w {
-                            var v = t[row + x]
-                            if y > 0 { v |= t[row - w + x] }
-                            if y < h - 1 { v |= t[row + w + x] }
-                            d[row + x] = v
-                        }
-                    }
+                    cw_dilate3x3(m.baseAddress, t.baseAddress, d.baseAddress, w, h)
                 }
             }
         }
@@ -118,40 +103,46 @@ struct BlobExtractor {
         return root
     }
 
-    /// Two-pass 8-connected labelling; labels start at 1, 0 is background.
+    /// Two-pass 8-connected labelling; labels start at 1, 0 is background. Rows without a set
+    /// cell cost one pass over their bytes.
     private mutating func label() {
         let w = width, h = height
         parent.removeAll(keepingCapacity: true)
         parent.append(0)
-        for y in 0..<h {
-            for x in 0..<w {
-                let i = y * w + x
-                guard dilated[i] != 0 else {
-                    labels[i] = 0
-                    continue
-                }
-                // Neighbours already visited: W, NW, N, NE.
-                let west = x > 0 ? labels[i - 1] : 0
-                let northWest = x > 0 && y > 0 ? labels[i - w - 1] : 0
-                let north = y > 0 ? labels[i - w] : 0
-                let northEast = x < w - 1 && y > 0 ? labels[i - w + 1] : 0
-                var best = Int32.max
-                if west != 0 { best = min(best, west) }
-                if northWest != 0 { best = min(best, northWest) }
-                if north != 0 { best = min(best, north) }
-                if northEast != 0 { best = min(best, northEast) }
-                if best == Int32.max {
-                    best = Int32(parent.count)
-                    parent.append(best)
-                } else {
-                    parent.withUnsafeMutableBufferPointer { p in
-                        Self.union(p, west, best)
-                        Self.union(p, northWest, best)
-                        Self.union(p, north, best)
-                        Self.union(p, northEast, best)
+        dilated.withUnsafeBufferPointer { cells in
+            labels.withUnsafeMutableBufferPointer { labels in
+                for y in 0..<h {
+                    let row = y * w
+                    for x in 0..<w {
+                        let i = row + x
+                        guard cells[i] != 0 else {
+                            labels[i] = 0
+                            continue
+                        }
+                        // Neighbours already visited: W, NW, N, NE.
+                        let west = x > 0 ? labels[i - 1] : 0
+                        let northWest = x > 0 && y > 0 ? labels[i - w - 1] : 0
+                        let north = y > 0 ? labels[i - w] : 0
+                        let northEast = x < w - 1 && y > 0 ? labels[i - w + 1] : 0
+                        var best = Int32.max
+                        if west != 0 { best = min(best, west) }
+                        if northWest != 0 { best = min(best, northWest) }
+                        if north != 0 { best = min(best, north) }
+                        if northEast != 0 { best = min(best, northEast) }
+                        if best == Int32.max {
+                            best = Int32(parent.count)
+                            parent.append(best)
+                        } else {
+                            parent.withUnsafeMutableBufferPointer { p in
+                                Self.union(p, west, best)
+                                Self.union(p, northWest, best)
+                                Self.union(p, north, best)
+                                Self.union(p, northEast, best)
+                            }
+                        }
+                        labels[i] = best
                     }
                 }
-                labels[i] = best
             }
         }
     }
@@ -171,17 +162,23 @@ struct BlobExtractor {
         let count = parent.count
         for _ in 0..<count { boxes.append(Blob(minX: Int.max, minY: Int.max, maxX: -1, maxY: -1, cells: 0)) }
         parent.withUnsafeMutableBufferPointer { p in
-            for y in 0..<h {
-                for x in 0..<w {
-                    let l = labels[y * w + x]
-                    // Bounds and size come from cells that really moved; dilation only joins them.
-                    guard l != 0, mask[y * w + x] != 0 else { continue }
-                    let root = Int(Self.find(p, l))
-                    boxes[root].minX = min(boxes[root].minX, x)
-                    boxes[root].minY = min(boxes[root].minY, y)
-                    boxes[root].maxX = max(boxes[root].maxX, x)
-                    boxes[root].maxY = max(boxes[root].maxY, y)
-                    boxes[root].cells += 1
+            labels.withUnsafeBufferPointer { labels in
+                mask.withUnsafeBufferPointer { mask in
+                    boxes.withUnsafeMutableBufferPointer { boxes in
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                let l = labels[y * w + x]
+                                // Bounds and size come from cells that really moved; dilation only joins them.
+                                guard l != 0, mask[y * w + x] != 0 else { continue }
+                                let root = Int(Self.find(p, l))
+                                boxes[root].minX = min(boxes[root].minX, x)
+                                boxes[root].minY = min(boxes[root].minY, y)
+                                boxes[root].maxX = max(boxes[root].maxX, x)
+                                boxes[root].maxY = max(boxes[root].maxY, y)
+                                boxes[root].cells += 1
+                            }
+                        }
+                    }
                 }
             }
         }

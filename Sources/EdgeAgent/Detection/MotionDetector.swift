@@ -1,3 +1,5 @@
+import CVisionKernels
+
 /// Finds what moves, on a small grid, in the spirit of Frigate's improved motion detector:
 /// downsample (which also blurs), stretch contrast, compare with a running-average background,
 /// threshold, and recalibrate when most of the frame changes at once (lights, lightning, auto
@@ -44,8 +46,8 @@ struct MotionDetector {
     /// 1 where the cell moved this frame.
     private(set) var mask: [UInt8]
     /// Exponential average of `mask` × 255: how often each cell moves.
-    private var activity: [UInt8]
-    private var maskedOut: [Bool]
+    private(set) var activity: [UInt8]
+    private var maskedOut: [UInt8]
     /// Column sums of one grid row's pixel rows (downsample scratch).
     private var rowSums: [UInt16]
     private var stretch = [UInt8](repeating: 0, count: 256)
@@ -71,12 +73,12 @@ struct MotionDetector {
         background = [UInt16](repeating: 0, count: n)
         mask = [UInt8](repeating: 0, count: n)
         activity = [UInt8](repeating: 0, count: n)
-        maskedOut = [Bool](repeating: false, count: n)
+        maskedOut = [UInt8](repeating: 0, count: n)
         rowSums = [UInt16](repeating: 0, count: gridWidth * configuration.cellSize)
         for gy in 0..<gridHeight {
             for gx in 0..<gridWidth {
                 let p = Point(x: (Double(gx) + 0.5) / Double(gridWidth), y: (Double(gy) + 0.5) / Double(gridHeight))
-                maskedOut[gy * gridWidth + gx] = configuration.masks.contains { $0.contains(p) }
+                maskedOut[gy * gridWidth + gx] = configuration.masks.contains { $0.contains(p) } ? 1 : 0
             }
         }
         for i in 0..<256 { stretch[i] = UInt8(i) }
@@ -128,31 +130,14 @@ struct MotionDetector {
         }
     }
 
-    /// Box-average `cellSize × cellSize` blocks into `grid`: first sum the cell's rows column by
-    /// column (a loop the compiler vectorises), then the columns of each cell.
+    /// Box-average `cellSize × cellSize` blocks into `grid` (C kernel: sums each cell's rows
+    /// column by column, then the columns of each cell).
     private mutating func downsample(_ luma: [UInt8]) {
-        let cell = configuration.cellSize
-        let gw = gridWidth, gh = gridHeight, fw = frameWidth
-        let divisor = cell * cell
-        let shift = divisor.nonzeroBitCount == 1 ? divisor.trailingZeroBitCount : 0
-        let width = gw * cell
+        let cell = configuration.cellSize, gw = gridWidth, gh = gridHeight, fw = frameWidth
         luma.withUnsafeBufferPointer { src in
             rowSums.withUnsafeMutableBufferPointer { acc in
                 grid.withUnsafeMutableBufferPointer { dst in
-                    for gy in 0..<gh {
-                        let first = gy * cell * fw
-                        for x in 0..<width { acc[x] = UInt16(src[first + x]) }
-                        for r in 1..<max(cell, 1) {
-                            let row = first + r * fw
-                            for x in 0..<width { acc[x] &+= UInt16(src[row + x]) }
-                        }
-                        for gx in 0..<gw {
-                            var sum = 0
-                            let base = gx * cell
-                            for k in 0..<cell { sum &+= Int(acc[base + k]) }
-                            dst[gy * gw + gx] = UInt8(truncatingIfNeeded: shift > 0 ? sum >> shift : sum / divisor)
-                        }
-                    }
+                    cw_box_downsample(src.baseAddress, fw, gw, gh, cell, acc.baseAddress, dst.baseAddress)
                 }
             }
         }
@@ -205,51 +190,35 @@ struct MotionDetector {
         }
     }
 
-    /// Fills `mask`; returns the number of changed cells (masked cells excluded).
+    /// Fills `mask`; returns the number of changed cells (masked cells excluded). Cells busy in
+    /// more than ~40% of recent frames need up to 3× the difference; activity ← activity +
+    /// (255·moved − activity) / 16 (C kernel).
     private mutating func threshold() -> Int {
-        let base = configuration.threshold
-        let adaptive = configuration.adaptiveThreshold
-        var changed = 0
-        grid.withUnsafeBufferPointer { g in
+        let base = Int32(clamping: configuration.threshold), adaptive: Int32 = configuration.adaptiveThreshold ? 1 : 0
+        let n = grid.count
+        return grid.withUnsafeBufferPointer { g in
             background.withUnsafeBufferPointer { bg in
                 activity.withUnsafeMutableBufferPointer { act in
                     maskedOut.withUnsafeBufferPointer { masked in
                         mask.withUnsafeMutableBufferPointer { m in
-                            for i in 0..<g.count {
-                                let diff = abs(Int(g[i]) - Int(bg[i] >> 8))
-                                // Cells busy in more than ~40% of recent frames need up to 3× the difference.
-                                let limit = adaptive ? base + max(0, Int(act[i]) - 100) / 2 : base
-                                let moved: UInt8 = diff > limit && !masked[i] ? 1 : 0
-                                m[i] = moved
-                                changed &+= Int(moved)
-                                // activity ← activity + (255·moved − activity) / 16
-                                let a = Int(act[i])
-                                act[i] = UInt8(a + ((Int(moved) * 255 - a) >> 4))
-                            }
+                            cw_motion_threshold(g.baseAddress, bg.baseAddress, act.baseAddress, masked.baseAddress, m.baseAddress, n, base, adaptive)
                         }
                     }
                 }
             }
         }
-        return changed
     }
 
-    /// Running average: bg += (x − bg) / 2^shift, slower under foreground.
+    /// Running average: bg += (x − bg) / 2^shift, slower under foreground (unless `all`); a step
+    /// that rounds to zero still moves one unit so that small differences converge (C kernel).
     private mutating func adapt(all: Bool) {
-        let shift = configuration.adaptShift
-        let slow = shift + configuration.foregroundExtraShift
+        let shift = Int32(clamping: min(configuration.adaptShift, 31))
+        let slow = all ? shift : Int32(clamping: min(configuration.adaptShift + configuration.foregroundExtraShift, 31))
+        let n = grid.count
         grid.withUnsafeBufferPointer { g in
             mask.withUnsafeBufferPointer { m in
                 background.withUnsafeMutableBufferPointer { bg in
-                    for i in 0..<g.count {
-                        let target = Int(g[i]) << 8
-                        let current = Int(bg[i])
-                        let s = !all && m[i] != 0 ? slow : shift
-                        let step = (target - current) >> s
-                        // Make sure small differences still converge.
-                        let nudge = step == 0 ? (target > current ? 1 : target < current ? -1 : 0) : step
-                        bg[i] = UInt16(truncatingIfNeeded: current + nudge)
-                    }
+                    cw_motion_adapt(g.baseAddress, m.baseAddress, bg.baseAddress, n, shift, slow)
                 }
             }
         }
