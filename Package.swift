@@ -12,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edge-agent", targets: ["EdgeAgentMain"]),
-        .executable(name: "aggregator", targets: ["Aggregator"]),
+        .executable(name: "aggregator", targets: ["AggregatorMain"]),
         .executable(name: "bench", targets: ["Bench"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
@@ -28,6 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Without its default traits: no swift-configuration (the aggregator reads its own YAML).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -73,7 +79,8 @@ let package = Package(
             path: "Sources/EdgeAgent/Main",
             swiftSettings: strictSettings
         ),
-        .executableTarget(
+        // Like the agent: a library (for tests and benchmarks) and a thin `aggregator` executable.
+        .target(
             name: "Aggregator",
             dependencies: [
                 "Shared",
@@ -83,7 +90,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["Main"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "AggregatorMain",
+            dependencies: ["Aggregator"],
+            path: "Sources/Aggregator/Main",
             swiftSettings: strictSettings
         ),
         // The detection's per-pixel loops, in C so that clang vectorises them (see the header).
@@ -151,10 +175,14 @@ let package = Package(
             name: "AggregatorTests",
             dependencies: [
                 "Aggregator",
+                "AggregatorMain",
                 "EdgeAgentMain",
                 "Shared",
                 "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,5 @@
 # Sourced by the scripts: what citywatch needs to build and test, installed when missing.
-APT_PACKAGES=(libzstd-dev zlib1g-dev pkg-config ffmpeg python3 python3-venv)
+APT_PACKAGES=(libzstd-dev zlib1g-dev libsqlite3-dev pkg-config ffmpeg python3 python3-venv)
 
 install_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}"

@@ -3,12 +3,18 @@ import Shared
 
 /// `aggregator`: the central service. Subcommands grow with it (serve, scenarios, tokens come with
 /// their issues).
-@main
-struct AggregatorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct AggregatorCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "aggregator",
         abstract: "citywatch aggregator: stores events from the fleet, fuses them and runs city-wide scenarios.",
         version: CitywatchVersion.current,
-        subcommands: [PKICommand.self, DictionaryCommand.self, BatchCommand.self]
+        subcommands: [ServeCommand.self, PKICommand.self, DictionaryCommand.self, BatchCommand.self]
     )
+
+    public init() {}
+
+    /// The executable's entry point (Sources/Aggregator/Main).
+    public static func runMain() async {
+        await main()
+    }
 }

@@ -1,0 +1,156 @@
+import Shared
+
+/// The aggregator's YAML configuration (`/etc/aggregator/aggregator.yaml`), documented in
+/// docs/CONFIG-AGGREGATOR.md. Relative paths are relative to the file's directory.
+struct AggregatorConfiguration: Decodable, Sendable {
+    var ingest: IngestSettings
+    /// config `city`: path of the city model.
+    var cityPath: String
+    var store: StoreSettings
+    var retention: RetentionSettings
+
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ingest = try c.decode(IngestSettings.self, forKey: .ingest)
+        cityPath = try c.decode(String.self, forKey: .cityPath)
+        store = try c.decode(StoreSettings.self, forKey: .store)
+        retention = try c.decode(.retention, default: RetentionSettings())
+    }
+
+    /// Loads the file and resolves relative paths against its directory.
+    static func load(path: String) throws(ConfigError) -> AggregatorConfiguration {
+        var configuration = try ConfigLoader.load(AggregatorConfiguration.self, fromFile: path)
+        let base = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        func resolve(_ p: String) -> String { p.hasPrefix("/") || base.isEmpty ? p : "\(base)/\(p)" }
+        configuration.cityPath = resolve(configuration.cityPath)
+        configuration.ingest.tls.certificate = resolve(configuration.ingest.tls.certificate)
+        configuration.ingest.tls.key = resolve(configuration.ingest.tls.key)
+        configuration.ingest.tls.clientCA = resolve(configuration.ingest.tls.clientCA)
+        if case .sqlite(let file) = configuration.store { configuration.store = .sqlite(path: resolve(file)) }
+        return configuration
+    }
+}
+
+/// config `ingest`.
+struct IngestSettings: Decodable, Sendable {
+    var host = "0.0.0.0"
+    var port = 8443
+    var tls: TLSSettings
+    /// Compressed request bodies above this are refused with 413 before being read whole.
+    var maxBodyBytes = 4 << 20
+    /// Batches being decoded or committed at once; more get 503 + Retry-After (bounds memory:
+    /// at most this many bodies and decoded batches exist at a time).
+    var maxConcurrentBatches = 64
+    /// Seconds a refused agent is told to wait (`Retry-After`).
+    var retryAfterSeconds = 2
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, tls, maxBodyBytes = "max_body_bytes", maxConcurrentBatches = "max_concurrent_batches"
+        case retryAfterSeconds = "retry_after_s"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decode(.host, default: host)
+        port = try c.decode(.port, default: port)
+        guard (0...65535).contains(port) else { throw ConfigValueError("port must be 0...65535", at: "port") }
+        tls = try c.decode(TLSSettings.self, forKey: .tls)
+        maxBodyBytes = try c.decode(.maxBodyBytes, default: maxBodyBytes)
+        guard (1024...(64 << 20)).contains(maxBodyBytes) else {
+            throw ConfigValueError("max_body_bytes must be 1024...67108864", at: "max_body_bytes")
+        }
+        maxConcurrentBatches = try c.decode(.maxConcurrentBatches, default: maxConcurrentBatches)
+        guard (1...4096).contains(maxConcurrentBatches) else {
+            throw ConfigValueError("max_concurrent_batches must be 1...4096", at: "max_concurrent_batches")
+        }
+        retryAfterSeconds = try c.decode(.retryAfterSeconds, default: retryAfterSeconds)
+        guard (1...3600).contains(retryAfterSeconds) else { throw ConfigValueError("retry_after_s must be 1...3600", at: "retry_after_s") }
+    }
+}
+
+/// config `ingest.tls`: the aggregator's certificate and the fleet CA that signs agents.
+struct TLSSettings: Decodable, Sendable {
+    var certificate: String
+    var key: String
+    var clientCA: String
+    /// SPIFFE trust domain of agent identities (`spiffe://<trust_domain>/agent/<id>`).
+    var trustDomain: String
+
+    enum CodingKeys: String, CodingKey { case certificate, key, clientCA = "client_ca", trustDomain = "trust_domain" }
+}
+
+/// config `store`: exactly one of `sqlite` or `postgres`.
+enum StoreSettings: Decodable, Sendable {
+    case sqlite(path: String)
+    case postgres(PostgresSettings)
+
+    enum CodingKeys: String, CodingKey { case sqlite, postgres }
+
+    struct SQLiteSettings: Decodable { var path: String }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch (c.contains(.sqlite), c.contains(.postgres)) {
+        case (true, false): self = .sqlite(path: try c.decode(SQLiteSettings.self, forKey: .sqlite).path)
+        case (false, true): self = .postgres(try c.decode(PostgresSettings.self, forKey: .postgres))
+        default: throw ConfigValueError("set exactly one of 'sqlite' or 'postgres'")
+        }
+    }
+}
+
+/// config `store.postgres`.
+struct PostgresSettings: Decodable, Sendable, Hashable {
+    var host = "127.0.0.1"
+    var port = 5432
+    var user: String
+    var password: String?
+    var database: String
+    /// Connections in the pool.
+    var connections = 8
+
+    enum CodingKeys: String, CodingKey { case host, port, user, password, database, connections }
+
+    init(host: String, port: Int, user: String, password: String?, database: String, connections: Int = 8) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.connections = connections
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decode(.host, default: host)
+        port = try c.decode(.port, default: port)
+        user = try c.decode(String.self, forKey: .user)
+        password = try c.decodeIfPresent(String.self, forKey: .password)
+        database = try c.decode(String.self, forKey: .database)
+        connections = try c.decode(.connections, default: connections)
+        guard (1...256).contains(connections) else { throw ConfigValueError("connections must be 1...256", at: "connections") }
+    }
+}
+
+/// config `retention`: events older than `max_age_days` or beyond `max_bytes` (oldest first) are
+/// deleted by a background service every `interval_s`.
+struct RetentionSettings: Decodable, Sendable {
+    var maxAgeDays = 30
+    var maxBytes: Int64? = nil
+    var intervalSeconds = 300
+
+    enum CodingKeys: String, CodingKey { case maxAgeDays = "max_age_days", maxBytes = "max_bytes", intervalSeconds = "interval_s" }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxAgeDays = try c.decode(.maxAgeDays, default: maxAgeDays)
+        guard (1...36500).contains(maxAgeDays) else { throw ConfigValueError("max_age_days must be 1...36500", at: "max_age_days") }
+        maxBytes = try c.decodeIfPresent(Int64.self, forKey: .maxBytes)
+        if let bytes = maxBytes, bytes < 1 << 20 { throw ConfigValueError("max_bytes must be at least 1048576", at: "max_bytes") }
+        intervalSeconds = try c.decode(.intervalSeconds, default: intervalSeconds)
+        guard (1...86400).contains(intervalSeconds) else { throw ConfigValueError("interval_s must be 1...86400", at: "interval_s") }
+    }
+}

@@ -1,0 +1,85 @@
+import Logging
+import Metrics
+import Shared
+
+/// The ingest path without HTTP: bounded decode → identity and ownership checks → idempotent
+/// durable commit → ack, in that order. Nothing is acked that the store did not commit, and a
+/// refused batch stores nothing.
+struct BatchIngestor: Sendable {
+    let city: CityModel
+    let store: any EventStore
+    let limits: BatchLimits
+    let dictionaries: [ZstdDictionary]
+    /// Wall clock in ms since the epoch (injected for tests).
+    let now: @Sendable () -> Int64
+    let logger: Logger
+
+    /// `agent` is the identity from the client certificate; the payload's own `agent_id` must
+    /// agree with it (or be empty).
+    func ingest(body: [UInt8], agent: String) async -> Result<BatchAck, IngestFailure> {
+        let batch: EventBatch
+        do {
+            batch = try BatchDecoder(limits: limits, dictionaries: dictionaries).decode(body)
+        } catch {
+            return refuse(.from(error), agent: agent)
+        }
+        if !batch.agentID.isEmpty, batch.agentID != agent {
+            return refuse(.forbidden("agent_mismatch", "the batch says agent '\(batch.agentID)' but the certificate is '\(agent)'", field: "agent_id"), agent: agent)
+        }
+        guard batch.batchSeq > 0, batch.batchSeq <= UInt64(Int64.max) else {
+            return refuse(IngestFailure(status: 400, code: "invalid_field", message: "batch_seq must be 1...\(Int64.max)", field: "batch_seq"), agent: agent)
+        }
+        var districts: [String] = []
+        districts.reserveCapacity(batch.events.count)
+        for (i, event) in batch.events.enumerated() {
+            guard let camera = city.camerasByID[event.cameraID] else {
+                return refuse(.forbidden("unknown_camera", "camera '\(event.cameraID)' is not in the city model", field: "events[\(i)].camera_id"), agent: agent)
+            }
+            guard camera.agent == agent else {
+                return refuse(.forbidden("camera_not_owned", "camera '\(event.cameraID)' belongs to another agent", field: "events[\(i)].camera_id"), agent: agent)
+            }
+            districts.append(camera.district)
+        }
+        let received = now()
+        let ingested = IngestedBatch(
+            agentID: agent, batchSeq: batch.batchSeq, receivedAtMs: received, events: batch.events, districts: districts,
+            evicted: batch.evicted, agentVersion: batch.agentVersion)
+        let started = ContinuousClock.now
+        let outcome: CommitOutcome
+        do {
+            outcome = try await store.commit(ingested)
+        } catch {
+            logger.warning("store commit failed", metadata: ["agent": "\(agent)", "batch_seq": "\(batch.batchSeq)", "error": "\(error)"])
+            let failure = error.kind == .unavailable
+                ? IngestFailure.unavailable("the store is unavailable; retry later")
+                : IngestFailure(status: 500, code: "store_failed", message: "the store failed to commit the batch")
+            return refuse(failure, agent: agent)
+        }
+        Timer(label: "citywatch_ingest_commit_seconds").record(duration: ContinuousClock.now - started)
+        Gauge(label: "citywatch_agent_last_seen_ms", dimensions: [("agent", agent)]).record(Double(received))
+        switch outcome {
+        case .committed(let stored, let committed):
+            Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "committed")]).increment()
+            Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "stored")]).increment(by: stored)
+            if stored < batch.events.count {
+                Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "already_stored")]).increment(by: batch.events.count - stored)
+            }
+            if !batch.evicted.isEmpty {
+                logger.warning("agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)"])
+                Counter(label: "citywatch_agent_evicted_events_total", dimensions: [("agent", agent)]).increment(by: Int(clamping: batch.evicted.events))
+            }
+            return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), storedEvents: UInt32(clamping: stored)))
+        case .duplicate(let committed):
+            Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "duplicate")]).increment()
+            return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), duplicate: true))
+        }
+    }
+
+    private func refuse(_ failure: IngestFailure, agent: String) -> Result<BatchAck, IngestFailure> {
+        Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "refused"), ("code", failure.code)]).increment()
+        if !failure.isRetryable {
+            logger.notice("batch refused", metadata: ["agent": "\(agent)", "status": "\(failure.status)", "code": "\(failure.code)", "message": "\(failure.message)"])
+        }
+        return .failure(failure)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Shared
+
+/// Why a batch was refused, as the agent sees it: an HTTP status and a JSON body
+/// `{"error": {"code", "message", "field"?}}`. 4xx other than 429 are permanent (the agent
+/// dead-letters the batch); 429/503 carry Retry-After.
+struct IngestFailure: Error, Sendable, Hashable {
+    var status: Int
+    var code: String
+    var message: String
+    var field: String?
+
+    static func from(_ error: BatchError) -> IngestFailure {
+        IngestFailure(status: error.httpStatus, code: error.codeName, message: error.message, field: error.field)
+    }
+
+    static func forbidden(_ code: String, _ message: String, field: String? = nil) -> IngestFailure {
+        IngestFailure(status: 403, code: code, message: message, field: field)
+    }
+
+    static func unavailable(_ message: String) -> IngestFailure {
+        IngestFailure(status: 503, code: "unavailable", message: message)
+    }
+
+    var isRetryable: Bool { status == 429 || status == 503 }
+
+    var jsonBody: [UInt8] {
+        var error: [String: String] = ["code": code, "message": message]
+        if let field { error["field"] = field }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array((try? encoder.encode(["error": error])) ?? Data(#"{"error":{"code":"internal"}}"#.utf8))
+    }
+}

@@ -1,0 +1,88 @@
+import Shared
+
+/// Where the aggregator keeps what agents sent. Implementations: `SQLiteEventStore` (embedded
+/// default) and `PostgresEventStore` (scale-out); `Tests/AggregatorTests/Store` runs one
+/// contract suite against both.
+///
+/// `commit` is the only write on the ingest path and must be durable when it returns: the
+/// aggregator acks only what it returned for.
+protocol EventStore: Sendable {
+    /// Stores a batch exactly once: a batch (agent, seq) committed before returns `.duplicate`
+    /// and stores nothing; events whose (agent, event id) is already stored are skipped.
+    func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome
+
+    /// The highest batch sequence committed for an agent, nil when none.
+    func committedSequence(agent: String) async throws(StoreError) -> UInt64?
+
+    /// Events matching a query, newest first by capture time.
+    func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent]
+
+    /// Number of stored events (all agents).
+    func eventCount() async throws(StoreError) -> Int
+
+    /// Deletes events captured before `cutoffMs`, at most `limit` of them; returns how many.
+    func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int
+
+    /// Deletes the oldest events (by capture time) until the store's size is at most `maxBytes`
+    /// or `limit` events were deleted; returns how many.
+    func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int
+
+    /// Bytes the store occupies (database files or relation sizes).
+    func sizeBytes() async throws(StoreError) -> Int64
+
+    /// Closes connections; further calls fail.
+    func close() async
+}
+
+/// A decoded, validated batch with what the aggregator knows of it.
+struct IngestedBatch: Sendable {
+    var agentID: String
+    var batchSeq: UInt64
+    var receivedAtMs: Int64
+    var events: [Event]
+    /// District of each event's camera (same order as `events`), from the city model.
+    var districts: [String]
+    var evicted: EvictionReport
+    var agentVersion: String
+}
+
+enum CommitOutcome: Sendable, Hashable {
+    /// Newly committed; `storedEvents` may be below the batch's count when some events were
+    /// already stored by another batch.
+    case committed(storedEvents: Int, committedSeq: UInt64)
+    /// This (agent, seq) was committed before: nothing stored.
+    case duplicate(committedSeq: UInt64)
+}
+
+/// Store failures: `unavailable` is retryable (503 to the agent), the rest are bugs or
+/// corruption (500).
+struct StoreError: Error, CustomStringConvertible {
+    enum Kind: String, Sendable { case unavailable, failed }
+    var kind: Kind
+    var message: String
+
+    static func unavailable(_ message: String) -> StoreError { StoreError(kind: .unavailable, message: message) }
+    static func failed(_ message: String) -> StoreError { StoreError(kind: .failed, message: message) }
+
+    var description: String { "store \(kind.rawValue): \(message)" }
+}
+
+/// Filters for `EventStore.events` (the query API grows it).
+struct EventQuery: Sendable, Hashable {
+    var fromMs: Int64?
+    var toMs: Int64?
+    var agent: String?
+    var camera: String?
+    var district: String?
+    var kind: String?
+    var limit = 100
+}
+
+/// An event as stored, with where it came from.
+struct StoredEvent: Sendable, Hashable {
+    var agentID: String
+    var batchSeq: UInt64
+    var district: String
+    var receivedAtMs: Int64
+    var event: Event
+}

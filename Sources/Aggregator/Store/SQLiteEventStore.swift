@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import Shared
+
+/// The embedded store: one SQLite file through GRDB, WAL mode with `synchronous = FULL`, so a
+/// commit has reached the disk (WAL fsynced) before `commit` returns and the batch is acked.
+/// Readers see snapshots (WAL), so retention never deletes under a running query.
+final class SQLiteEventStore: EventStore {
+    let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            for statement in StoreSchema.statements(bigint: "INTEGER", autoincrementKey: "INTEGER PRIMARY KEY") {
+                try db.execute(sql: statement)
+            }
+        }
+        return migrator
+    }
+
+    private static let insertEvent =
+        "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
+
+    func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let rows: [EventRow]
+        do {
+            rows = try zip(batch.events, batch.districts).map {
+                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs, encoder: encoder)
+            }
+        } catch {
+            throw .failed("encoding attributes: \(error)")
+        }
+        let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
+        let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
+        return try await run { db in
+            try db.execute(
+                sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count, stored_events) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING",
+                arguments: [agent, seq, now, rows.count])
+            guard db.changesCount == 1 else {
+                let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
+                return .duplicate(committedSeq: UInt64(bitPattern: committed))
+            }
+            let statement = try db.cachedStatement(sql: Self.insertEvent)
+            var stored = 0
+            for row in rows {
+                try statement.execute(arguments: Self.arguments(row))
+                stored += db.changesCount
+            }
+            try db.execute(
+                sql: "UPDATE batches SET stored_events = ? WHERE agent_id = ? AND batch_seq = ?", arguments: [stored, agent, seq])
+            try db.execute(
+                sql: """
+                    INSERT INTO agents (agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events)
+                    VALUES (?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (agent_id) DO UPDATE SET
+                        committed_seq = max(committed_seq, excluded.committed_seq), last_seen_ms = excluded.last_seen_ms,
+                        agent_version = excluded.agent_version, batches = batches + 1, events = events + excluded.events,
+                        evicted_events = evicted_events + excluded.evicted_events
+                    """,
+                arguments: [agent, seq, now, version, stored, evicted])
+            let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
+            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed))
+        }
+    }
+
+    private static func arguments(_ r: EventRow) -> StatementArguments {
+        [
+            r.agentID, r.eventID, r.lifecycleID, r.batchSeq, r.cameraID, r.districtID, r.kind, r.phase, r.severity, r.severityRank,
+            r.captureTimeMs, r.agentTimeMs, r.receivedAtMs, r.trackID, r.boxX, r.boxY, r.boxWidth, r.boxHeight, r.zone,
+            r.confidencePermille, r.attributes, r.snapshot,
+        ]
+    }
+
+    func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]).map { UInt64(bitPattern: $0) }
+        }
+    }
+
+    func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            conditions.append(condition)
+            arguments.append(value)
+        }
+        if let v = query.fromMs { add("capture_time_ms >= ?", v) }
+        if let v = query.toMs { add("capture_time_ms < ?", v) }
+        if let v = query.agent { add("agent_id = ?", v) }
+        if let v = query.camera { add("camera_id = ?", v) }
+        if let v = query.district { add("district_id = ?", v) }
+        if let v = query.kind { add("kind = ?", v) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY capture_time_ms DESC, row_id DESC LIMIT \(max(1, min(query.limit, 10_000)))"
+        let sqlArguments = StatementArguments(arguments)
+        let decoder = JSONDecoder()
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: sqlArguments).map { row in
+                try EventRow(
+                    agentID: row["agent_id"], eventID: row["event_id"], lifecycleID: row["lifecycle_id"], batchSeq: row["batch_seq"],
+                    cameraID: row["camera_id"], districtID: row["district_id"], kind: row["kind"], phase: row["phase"],
+                    severity: row["severity"], captureTimeMs: row["capture_time_ms"], agentTimeMs: row["agent_time_ms"],
+                    receivedAtMs: row["received_at_ms"], trackID: row["track_id"],
+                    box: Self.box(row), zone: row["zone"], confidencePermille: row["confidence_permille"],
+                    attributes: row["attributes"], snapshot: row["snapshot"]
+                ).stored(decoder: decoder)
+            }
+        }
+    }
+
+    private static func box(_ row: Row) -> (Int, Int, Int, Int)? {
+        guard let x: Int = row["box_x"], let y: Int = row["box_y"], let w: Int = row["box_w"], let h: Int = row["box_h"] else { return nil }
+        return (x, y, w, h)
+    }
+
+    func eventCount() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+    }
+
+    func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+        try await run { db in
+            try db.execute(
+                sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events WHERE capture_time_ms < ? ORDER BY capture_time_ms LIMIT ?)",
+                arguments: [cutoffMs, limit])
+            return db.changesCount
+        }
+    }
+
+    func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
+        var deleted = 0
+        while deleted < limit, try await sizeBytes() > maxBytes {
+            let step = min(1000, limit - deleted)
+            let n = try await run { db in
+                try db.execute(
+                    sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events ORDER BY capture_time_ms LIMIT ?)", arguments: [step])
+                return db.changesCount
+            }
+            if n == 0 { break }
+            deleted += n
+        }
+        return deleted
+    }
+
+    /// Pages in use (free pages are reused by new rows, so they do not count).
+    func sizeBytes() async throws(StoreError) -> Int64 {
+        try await read { db in
+            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            return (pages - free) * size
+        }
+    }
+
+    func close() async {
+        try? pool.close()
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.write(body) } catch { throw Self.mapped(error) }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await pool.read(body) } catch { throw Self.mapped(error) }
+    }
+
+    /// Disk full, read-only file, I/O errors, locks: retryable (the agent keeps its batch).
+    static func mapped(_ error: any Error) -> StoreError {
+        if let e = error as? StoreError { return e }
+        guard let db = error as? DatabaseError else { return .failed("\(error)") }
+        switch db.resultCode.primaryResultCode {
+        case .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_PERM, .SQLITE_NOMEM:
+            return .unavailable(db.description)
+        default:
+            return .failed(db.description)
+        }
+    }
+}

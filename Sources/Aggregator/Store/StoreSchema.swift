@@ -1,0 +1,61 @@
+/// The event store's schema, written once for both engines (types that both understand:
+/// INTEGER/BIGINT differences are spelled per engine). Queries to come filter by time range ×
+/// district × camera × kind, newest first: one index per filter, each ending in capture time.
+enum StoreSchema {
+    static func statements(bigint: String, autoincrementKey: String) -> [String] {
+        [
+            """
+            CREATE TABLE agents (
+                agent_id TEXT PRIMARY KEY,
+                committed_seq \(bigint) NOT NULL,
+                last_seen_ms \(bigint) NOT NULL,
+                agent_version TEXT NOT NULL DEFAULT '',
+                batches \(bigint) NOT NULL DEFAULT 0,
+                events \(bigint) NOT NULL DEFAULT 0,
+                evicted_events \(bigint) NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE batches (
+                agent_id TEXT NOT NULL,
+                batch_seq \(bigint) NOT NULL,
+                received_at_ms \(bigint) NOT NULL,
+                event_count INTEGER NOT NULL,
+                stored_events INTEGER NOT NULL,
+                PRIMARY KEY (agent_id, batch_seq)
+            )
+            """,
+            """
+            CREATE TABLE events (
+                row_id \(autoincrementKey),
+                agent_id TEXT NOT NULL,
+                event_id \(bigint) NOT NULL,
+                lifecycle_id \(bigint) NOT NULL,
+                batch_seq \(bigint) NOT NULL,
+                camera_id TEXT NOT NULL,
+                district_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                severity_rank INTEGER NOT NULL,
+                capture_time_ms \(bigint) NOT NULL,
+                agent_time_ms \(bigint) NOT NULL,
+                received_at_ms \(bigint) NOT NULL,
+                track_id \(bigint) NOT NULL,
+                box_x INTEGER, box_y INTEGER, box_w INTEGER, box_h INTEGER,
+                zone TEXT,
+                confidence_permille INTEGER NOT NULL,
+                attributes TEXT NOT NULL,
+                snapshot TEXT,
+                UNIQUE (agent_id, event_id)
+            )
+            """,
+            "CREATE INDEX events_time ON events (capture_time_ms)",
+            "CREATE INDEX events_district_time ON events (district_id, capture_time_ms)",
+            "CREATE INDEX events_camera_time ON events (camera_id, capture_time_ms)",
+            "CREATE INDEX events_kind_time ON events (kind, capture_time_ms)",
+        ]
+    }
+
+    static let eventInsertColumns = EventRow.columns.joined(separator: ", ")
+}

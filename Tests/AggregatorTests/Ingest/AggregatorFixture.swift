@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Shared
+import TestSupport
+
+/// A real `aggregator serve` on loopback with a throwaway PKI and city: agent-1 owns
+/// cam-1-01…08 in district north, agent-2 owns cam-2-01…08 in district south.
+final class AggregatorFixture {
+    let pki: TestPKI
+    let directory: URL
+    let configPath: String
+    let databasePath: String
+    private(set) var server: RunningProcess?
+    private(set) var port = 0
+
+    init(extraConfig: String = "") throws {
+        pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"])
+        directory = try TestPaths.temporaryDirectory("aggregator")
+        databasePath = directory.appendingPathComponent("events.sqlite").path
+        let cameras = (1...2).flatMap { agent in
+            (1...8).map { c in
+                "  - {id: cam-\(agent)-0\(c), agent: agent-\(agent), district: \(agent == 1 ? "north" : "south")}"
+            }
+        }.joined(separator: "\n")
+        let city = """
+            city: testcity
+            districts:
+              - {id: north, name: North, adjacent: [south]}
+              - {id: south, name: South}
+            cameras:
+            \(cameras)
+            """
+        try city.write(to: directory.appendingPathComponent("city.yaml"), atomically: true, encoding: .utf8)
+        configPath = directory.appendingPathComponent("aggregator.yaml").path
+        let config = """
+            city: city.yaml
+            ingest:
+              host: 127.0.0.1
+              port: 0
+              tls:
+                certificate: \(pki.directory.serverCertificatePath)
+                key: \(pki.directory.serverKeyPath)
+                client_ca: \(pki.directory.caCertificatePath)
+                trust_domain: testcity
+            \(extraConfig)
+            store:
+              sqlite:
+                path: events.sqlite
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts (or restarts) the server and waits until it listens.
+    func start() async throws {
+        let server = try RunningProcess("aggregator", ["serve", "--config", configPath])
+        self.server = server
+        port = Int(try await server.waitFor(#"ingest_port=(\d+)"#)) ?? 0
+    }
+
+    func stop() async {
+        await server?.terminate()
+    }
+
+    func cleanUp() async {
+        await stop()
+        pki.cleanUp()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// An HTTPS client presenting `agent`'s certificate (nil: no client certificate).
+    func client(agent: String?) throws -> HTTPClient {
+        var tls: TLSConfiguration
+        if let agent {
+            tls = try TLSConfigurations.client(
+                certificatePath: pki.directory.agentCertificatePath(agent), keyPath: pki.directory.agentKeyPath(agent),
+                serverCAPath: pki.directory.caCertificatePath)
+        } else {
+            tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pki.directory.caCertificatePath))
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = .automatic
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Runs `body` with a client for `agent` and shuts the client down whatever happens.
+    func withClient<T>(agent: String?, _ body: (HTTPClient) async throws -> T) async throws -> T {
+        let client = try client(agent: agent)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+        var retryAfter: String?
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+        var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+        func ack() throws -> BatchAck { try BatchAck(serializedBytes: body) }
+    }
+
+    func post(
+        _ body: [UInt8], client: HTTPClient, contentType: String = BatchMediaType.contentType, timeout: Duration = .seconds(20)
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/batches")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.headers.add(name: "Content-Encoding", value: BatchMediaType.contentEncoding)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(timeout.components.seconds))
+        let collected = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), body: Array(collected.readableBytesView), retryAfter: response.headers.first(name: "Retry-After"))
+    }
+
+    /// The next batch from `generator` (event ids keep increasing across batches).
+    static func batch(_ generator: inout SyntheticEventGenerator, seq: UInt64, events: Int) throws -> (body: [UInt8], events: [Event]) {
+        let generated = generator.next(count: events)
+        let batch = EventBatch(agentID: generator.configuration.agentID, batchSeq: seq, events: generated)
+        return (try BatchEncoder().encode(batch), generated)
+    }
+
+    static func generator(agent: String, seed: UInt64 = 1) -> SyntheticEventGenerator {
+        var configuration = SyntheticEventGenerator.Configuration()
+        configuration.agentID = agent
+        configuration.seed = seed
+        // Recent events: the retention service (30 days by default) would delete older ones.
+        configuration.startTimeMs = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+        return SyntheticEventGenerator(configuration: configuration)
+    }
+}
