@@ -59,9 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.notice("ingest listening", metadata: ["ingest_port": "\(port)", "cameras": "\(city.cameras.count)"])
                 try? notifier.ready(status: "ingest listening on port \(port)")
             })
+        let metrics = MetricsServer.application(
+            host: configuration.metrics.host, port: configuration.metrics.port, registry: registry, logger: logger,
+            onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: retention)],
+            services: [.init(service: app), .init(service: metrics), .init(service: retention)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -8,8 +8,10 @@ struct AggregatorConfiguration: Decodable, Sendable {
     var cityPath: String
     var store: StoreSettings
     var retention: RetentionSettings
+    /// config `metrics`: plain-HTTP Prometheus listener (default 127.0.0.1:9464).
+    var metrics: MetricsSettings
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -17,6 +19,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         cityPath = try c.decode(String.self, forKey: .cityPath)
         store = try c.decode(StoreSettings.self, forKey: .store)
         retention = try c.decode(.retention, default: RetentionSettings())
+        metrics = try c.decode(.metrics, default: MetricsSettings())
     }
 
     /// Loads the file and resolves relative paths against its directory.
@@ -152,5 +155,22 @@ struct RetentionSettings: Decodable, Sendable {
         if let bytes = maxBytes, bytes < 1 << 20 { throw ConfigValueError("max_bytes must be at least 1048576", at: "max_bytes") }
         intervalSeconds = try c.decode(.intervalSeconds, default: intervalSeconds)
         guard (1...86400).contains(intervalSeconds) else { throw ConfigValueError("interval_s must be 1...86400", at: "interval_s") }
+    }
+}
+
+/// config `metrics`.
+struct MetricsSettings: Decodable, Sendable {
+    var host = "127.0.0.1"
+    var port = 9464
+
+    enum CodingKeys: String, CodingKey { case host, port }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decode(.host, default: host)
+        port = try c.decode(.port, default: port)
+        guard (0...65535).contains(port) else { throw ConfigValueError("port must be 0...65535", at: "port") }
     }
 }

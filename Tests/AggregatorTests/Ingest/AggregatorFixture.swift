@@ -15,6 +15,7 @@ final class AggregatorFixture {
     let databasePath: String
     private(set) var server: RunningProcess?
     private(set) var port = 0
+    private(set) var metricsPort = 0
 
     init(extraConfig: String = "") throws {
         pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"])
@@ -45,6 +46,9 @@ final class AggregatorFixture {
                 key: \(pki.directory.serverKeyPath)
                 client_ca: \(pki.directory.caCertificatePath)
                 trust_domain: testcity
+            metrics:
+              host: 127.0.0.1
+              port: 0
             \(extraConfig)
             store:
               sqlite:
@@ -58,6 +62,7 @@ final class AggregatorFixture {
         let server = try RunningProcess("aggregator", ["serve", "--config", configPath])
         self.server = server
         port = Int(try await server.waitFor(#"ingest_port=(\d+)"#)) ?? 0
+        metricsPort = Int(try await server.waitFor(#"metrics_port=(\d+)"#)) ?? 0
     }
 
     func stop() async {
@@ -93,6 +98,20 @@ final class AggregatorFixture {
             let result = try await body(client)
             try await client.shutdown()
             return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// The Prometheus exposition text from the metrics listener.
+    func scrapeMetrics() async throws -> String {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 4 << 20)
+            try await client.shutdown()
+            return String(buffer: body)
         } catch {
             try? await client.shutdown()
             throw error

@@ -78,6 +78,11 @@ import TestSupport
         #expect(accepted.status == 200)
         #expect(try await storedCount(fixture) == 5)
         }
+        // Every outcome is counted by reason on the metrics listener.
+        let metrics = try await fixture.scrapeMetrics()
+        #expect(metrics.contains(#"citywatch_ingest_batches_total{result="committed"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"code="camera_not_owned""#) && metrics.contains(#"code="agent_mismatch""#))
+        #expect(metrics.contains("citywatch_ingest_commit_seconds"))
         await fixture.cleanUp()
     }
 
