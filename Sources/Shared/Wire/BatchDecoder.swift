@@ -50,7 +50,9 @@ public final class BatchDecoder {
         guard m.agentID.utf8.count <= limits.maxAgentIDBytes else {
             throw .invalid("agent_id", "\(m.agentID.utf8.count) bytes, the limit is \(limits.maxAgentIDBytes)")
         }
-        guard m.batchSeq > 0 else { throw .invalid("batch_seq", "must be at least 1") }
+        guard m.batchSeq > 0, m.batchSeq <= BatchLimits.maxBatchSeq else {
+            throw .invalid("batch_seq", "must be 1...\(BatchLimits.maxBatchSeq)")
+        }
         guard m.agentVersion.utf8.count <= limits.maxStringBytes else {
             throw .invalid("agent_version", "\(m.agentVersion.utf8.count) bytes, the limit is \(limits.maxStringBytes)")
         }

@@ -1,4 +1,7 @@
 extension BatchLimits {
+    /// Largest `batch_seq`: stores keep it as a signed 64-bit integer (SQL has no unsigned one).
+    public static let maxBatchSeq = UInt64(Int64.max)
+
     /// Checks a batch against the rules the aggregator's decoder enforces, so that an agent finds a
     /// bad event when it makes it instead of having the whole batch refused (and dead-lettered).
     /// Errors name the field as the decoder would.
@@ -6,7 +9,9 @@ extension BatchLimits {
         guard !batch.agentID.isEmpty, batch.agentID.utf8.count <= maxAgentIDBytes else {
             throw .invalid("agent_id", "must be 1...\(maxAgentIDBytes) bytes")
         }
-        guard batch.batchSeq > 0 else { throw .invalid("batch_seq", "must be at least 1") }
+        guard batch.batchSeq > 0, batch.batchSeq <= Self.maxBatchSeq else {
+            throw .invalid("batch_seq", "must be 1...\(Self.maxBatchSeq)")
+        }
         guard batch.events.count <= maxEvents else { throw .tooManyEvents(batch.events.count, limit: maxEvents) }
         var previous: UInt64 = 0
         for (i, event) in batch.events.enumerated() {
@@ -31,7 +36,11 @@ extension BatchLimits {
         }
         for (key, value) in event.attributes {
             try checkString(key, "attribute_key_type", i, nonEmpty: true)
-            if case .string(let s) = value { try checkString(s, "attribute_string", i) }
+            switch value {
+            case .string(let s): try checkString(s, "attribute_string", i)
+            case .double(let d) where !d.isFinite: throw .invalid("events.attribute_double[\(i)]", "\(d) is not a finite number")
+            default: break
+            }
         }
     }
 

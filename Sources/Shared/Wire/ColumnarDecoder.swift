@@ -127,7 +127,10 @@ struct ColumnarDecoder {
                         guard doubleAt < c.attributeDouble.count else {
                             throw .invalid("events.attribute_double", "column is too short")
                         }
-                        value = .double(c.attributeDouble[doubleAt])
+                        let double = c.attributeDouble[doubleAt]
+                        // NaN and infinities have no JSON form and no meaning as a measurement.
+                        guard double.isFinite else { throw .invalid("events.attribute_double[\(i)]", "\(double) is not a finite number") }
+                        value = .double(double)
                         doubleAt += 1
                     case 2:
                         guard milliAt < c.attributeDecimalMilli.count else {

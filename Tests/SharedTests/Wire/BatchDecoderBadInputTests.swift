@@ -118,6 +118,22 @@ import TestSupport
     @Test func missingAgentOrSequence_isRefusedWith400() throws {
         #expect(refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "", batchSeq: 1, events: [])))?.field == "agent_id")
         #expect(refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "a", batchSeq: 0, events: [])))?.field == "batch_seq")
+        // Stores keep batch_seq as a signed 64-bit integer: above Int64.max is refused on both ends.
+        let huge = EventBatch(agentID: "a", batchSeq: UInt64(Int64.max) + 1, events: [])
+        #expect(refusal(BatchDecoder(), try unchecked(huge))?.field == "batch_seq")
+        #expect(throws: BatchError.self) { try BatchLimits().validate(huge) }
+        #expect(try BatchDecoder().decode(try unchecked(EventBatch(agentID: "a", batchSeq: UInt64(Int64.max), events: []))).batchSeq == UInt64(Int64.max))
+    }
+
+    /// NaN and infinities have no JSON form (the store and the API would fail on them): refused
+    /// with the field named, by the decoder and by the agent's own validation.
+    @Test(arguments: [Double.nan, .infinity, -.infinity])
+    func nonFiniteAttribute_isRefusedWith400(value: Double) throws {
+        let batch = EventBatch(agentID: "a", batchSeq: 1, events: [Event.stub(id: 1), Event.stub(id: 2, attributes: ["level_cm": .double(value)])])
+        let error = refusal(BatchDecoder(), try unchecked(batch))
+        #expect(error?.httpStatus == 400)
+        #expect(error?.field == "events.attribute_double[1]")
+        #expect(throws: BatchError.self) { try BatchLimits().validate(batch) }
     }
 
     /// A frame that declares 2 GiB of content is refused from its header, before any allocation.
