@@ -18,10 +18,7 @@ struct BatchCommand: ParsableCommand {
         @Argument(help: "Batch files.") var files: [String]
 
         func run() throws {
-            let dictionaries = try dictionary.map { path -> ZstdDictionary in
-                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-                return try ZstdDictionary(bytes: [UInt8](data))
-            }
+            let dictionaries = try dictionary.map { try ZstdDictionary(contentsOfFile: $0) }
             let decoder = BatchDecoder(dictionaries: dictionaries)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

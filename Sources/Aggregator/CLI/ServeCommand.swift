@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -26,14 +27,21 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "aggregator")
 
+        // Everything read from the configuration's files fails here, before any service starts,
+        // with exit 78 (EX_CONFIG): systemd does not restart a broken configuration in a loop.
         let configuration: AggregatorConfiguration
         let city: CityModel
+        let tls: TLSConfiguration
+        let dictionaries: [ZstdDictionary]
         do {
             configuration = try AggregatorConfiguration.load(path: config)
             city = try CityModel.load(path: configuration.cityPath)
+            let t = configuration.ingest.tls
+            tls = try TLSConfigurations.server(certificatePath: t.certificate, keyPath: t.key, clientCAPath: t.clientCA)
+            dictionaries = try configuration.ingest.dictionaries.map { try ZstdDictionary(contentsOfFile: $0) }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG: systemd does not restart a broken configuration
+            throw ExitCode(78)
         }
         let store: any EventStore
         switch configuration.store {
@@ -43,17 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(config): store.postgres is not available in this build yet\n".utf8))
             throw ExitCode(78)
         }
-        let tls = try TLSConfigurations.server(
-            certificatePath: configuration.ingest.tls.certificate, keyPath: configuration.ingest.tls.key,
-            clientCAPath: configuration.ingest.tls.clientCA)
         let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-        let ingestor = BatchIngestor(city: city, store: store, limits: BatchLimits(), dictionaries: [], now: now, logger: logger)
-        let settings = IngestServer.Settings(
-            host: configuration.ingest.host, port: configuration.ingest.port, maxBodyBytes: configuration.ingest.maxBodyBytes,
-            retryAfterSeconds: configuration.ingest.retryAfterSeconds, trustDomain: configuration.ingest.tls.trustDomain)
+        let ingestor = BatchIngestor(
+            city: city, store: store, limits: configuration.ingest.batchLimits, dictionaries: dictionaries, now: now, logger: logger)
         let notifier = SystemdNotifier()
         let app = try IngestServer.application(
-            settings: settings, tls: tls, ingestor: ingestor, gate: AdmissionGate(capacity: configuration.ingest.maxConcurrentBatches),
+            settings: configuration.ingest, trustDomain: configuration.ingest.tls.trustDomain ?? city.id, tls: tls, ingestor: ingestor, gate: AdmissionGate(capacity: configuration.ingest.maxConcurrentBatches),
             logger: logger,
             onRunning: { port in
                 logger.notice("ingest listening", metadata: ["ingest_port": "\(port)", "cameras": "\(city.cameras.count)"])
@@ -66,13 +69,10 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: metrics), .init(service: retention)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await store.close()
-            throw error
-        }
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
         await store.close()
+        if let failure { throw failure }
     }
 }
 

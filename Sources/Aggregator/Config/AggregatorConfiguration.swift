@@ -31,6 +31,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.tls.certificate = resolve(configuration.ingest.tls.certificate)
         configuration.ingest.tls.key = resolve(configuration.ingest.tls.key)
         configuration.ingest.tls.clientCA = resolve(configuration.ingest.tls.clientCA)
+        configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
         if case .sqlite(let file) = configuration.store { configuration.store = .sqlite(path: resolve(file)) }
         return configuration
     }
@@ -42,16 +43,18 @@ struct IngestSettings: Decodable, Sendable {
     var port = 8443
     var tls: TLSSettings
     /// Compressed request bodies above this are refused with 413 before being read whole.
-    var maxBodyBytes = 4 << 20
+    var maxBodyBytes = BatchLimits().maxCompressedBytes
     /// Batches being decoded or committed at once; more get 503 + Retry-After (bounds memory:
     /// at most this many bodies and decoded batches exist at a time).
     var maxConcurrentBatches = 64
     /// Seconds a refused agent is told to wait (`Retry-After`).
     var retryAfterSeconds = 2
+    /// zstd dictionaries agents may compress with (`aggregator dictionary train` files).
+    var dictionaries: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case host, port, tls, maxBodyBytes = "max_body_bytes", maxConcurrentBatches = "max_concurrent_batches"
-        case retryAfterSeconds = "retry_after_s"
+        case retryAfterSeconds = "retry_after_s", dictionaries
     }
 
     init(from decoder: any Decoder) throws {
@@ -70,7 +73,11 @@ struct IngestSettings: Decodable, Sendable {
         }
         retryAfterSeconds = try c.decode(.retryAfterSeconds, default: retryAfterSeconds)
         guard (1...3600).contains(retryAfterSeconds) else { throw ConfigValueError("retry_after_s must be 1...3600", at: "retry_after_s") }
+        dictionaries = try c.decode(.dictionaries, default: [])
     }
+
+    /// The decoder's limits with this listener's body cap.
+    var batchLimits: BatchLimits { BatchLimits(maxCompressedBytes: maxBodyBytes) }
 }
 
 /// config `ingest.tls`: the aggregator's certificate and the fleet CA that signs agents.
@@ -78,8 +85,9 @@ struct TLSSettings: Decodable, Sendable {
     var certificate: String
     var key: String
     var clientCA: String
-    /// SPIFFE trust domain of agent identities (`spiffe://<trust_domain>/agent/<id>`).
-    var trustDomain: String
+    /// SPIFFE trust domain of agent identities (`spiffe://<trust_domain>/agent/<id>`); default:
+    /// the city model's id (what `aggregator pki init --city` was given).
+    var trustDomain: String?
 
     enum CodingKeys: String, CodingKey { case certificate, key, clientCA = "client_ca", trustDomain = "trust_domain" }
 }

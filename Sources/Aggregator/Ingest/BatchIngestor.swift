@@ -15,7 +15,7 @@ struct BatchIngestor: Sendable {
     let logger: Logger
 
     /// `agent` is the identity from the client certificate; the payload's own `agent_id` must
-    /// agree with it (or be empty).
+    /// agree with it. (Empty ids and the `batch_seq` range are the decoder's rules.)
     func ingest(body: [UInt8], agent: String) async -> Result<BatchAck, IngestFailure> {
         let batch: EventBatch
         do {
@@ -23,11 +23,8 @@ struct BatchIngestor: Sendable {
         } catch {
             return refuse(.from(error), agent: agent)
         }
-        if !batch.agentID.isEmpty, batch.agentID != agent {
+        guard batch.agentID == agent else {
             return refuse(.forbidden("agent_mismatch", "the batch says agent '\(batch.agentID)' but the certificate is '\(agent)'", field: "agent_id"), agent: agent)
-        }
-        guard batch.batchSeq > 0, batch.batchSeq <= UInt64(Int64.max) else {
-            return refuse(IngestFailure(status: 400, code: "invalid_field", message: "batch_seq must be 1...\(Int64.max)", field: "batch_seq"), agent: agent)
         }
         var districts: [String] = []
         districts.reserveCapacity(batch.events.count)

@@ -24,6 +24,9 @@ struct IngestFailure: Error, Sendable, Hashable {
 
     var isRetryable: Bool { status == 429 || status == 503 }
 
+    /// The `Retry-After` value for this failure: set on retryable ones only.
+    func retryAfter(seconds: Int) -> String? { isRetryable ? String(seconds) : nil }
+
     var jsonBody: [UInt8] {
         var error: [String: String] = ["code": code, "message": message]
         if let field { error["field"] = field }

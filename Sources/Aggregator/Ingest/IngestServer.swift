@@ -8,22 +8,16 @@ import Shared
 /// The ingest listener: HTTPS (HTTP/2 and HTTP/1.1 by ALPN) requiring a client certificate
 /// from the fleet CA; `POST /v1/batches` and `GET /healthz`.
 enum IngestServer {
-    struct Settings: Sendable {
-        var host: String
-        var port: Int
-        var maxBodyBytes: Int
-        var retryAfterSeconds: Int
-        var trustDomain: String
-    }
-
+    /// The compressed-body cap is the ingestor's decoder limit (`ingest.max_body_bytes`): one
+    /// number, checked from Content-Length, while reading, and by the decoder.
     static func application(
-        settings: Settings, tls: TLSConfiguration, ingestor: BatchIngestor, gate: AdmissionGate, logger: Logger,
+        settings: IngestSettings, trustDomain: String, tls: TLSConfiguration, ingestor: BatchIngestor, gate: AdmissionGate, logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
         router.get("healthz") { _, _ in "ok\n" }
         router.post("v1/batches") { request, context in
-            await handleBatch(request, context: context, settings: settings, ingestor: ingestor, gate: gate)
+            await handleBatch(request, context: context, settings: settings, trustDomain: trustDomain, ingestor: ingestor, gate: gate)
         }
         return Application(
             router: router,
@@ -34,14 +28,16 @@ enum IngestServer {
     }
 
     static func handleBatch(
-        _ request: Request, context: IngestRequestContext, settings: Settings, ingestor: BatchIngestor, gate: AdmissionGate
+        _ request: Request, context: IngestRequestContext, settings: IngestSettings, trustDomain: String, ingestor: BatchIngestor,
+        gate: AdmissionGate
     ) async -> Response {
+        let maxBody = ingestor.limits.maxCompressedBytes
         guard let certificate = await context.peerCertificate() else {
             return failure(IngestFailure(status: 401, code: "no_client_certificate", message: "a client certificate is required"), settings)
         }
         let agent: String
         do {
-            agent = try AgentIdentity(peerCertificate: certificate, trustDomain: settings.trustDomain).agentID
+            agent = try AgentIdentity(peerCertificate: certificate, trustDomain: trustDomain).agentID
         } catch {
             return failure(.forbidden("bad_identity", "\(error)"), settings)
         }
@@ -50,8 +46,8 @@ enum IngestServer {
         } catch {
             return failure(.from(error), settings)
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
-            return failure(tooLarge(settings), settings)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
+            return failure(.from(.compressedTooLarge(length, limit: maxBody)), settings)
         }
         guard gate.tryEnter() else {
             return failure(.unavailable("too many batches in progress; retry later"), settings)
@@ -59,10 +55,10 @@ enum IngestServer {
         defer { gate.leave() }
         let body: [UInt8]
         do {
-            let buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
+            let buffer = try await request.body.collect(upTo: maxBody)
             body = Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return failure(tooLarge(settings), settings)
+            return failure(.from(.compressedTooLarge(maxBody + 1, limit: maxBody)), settings)
         } catch {
             return failure(IngestFailure(status: 400, code: "unreadable_body", message: "the request body could not be read: \(error)"), settings)
         }
@@ -76,13 +72,9 @@ enum IngestServer {
         }
     }
 
-    private static func tooLarge(_ settings: Settings) -> IngestFailure {
-        IngestFailure(status: 413, code: "body_too_large", message: "the compressed body exceeds \(settings.maxBodyBytes) bytes")
-    }
-
-    static func failure(_ failure: IngestFailure, _ settings: Settings) -> Response {
+    static func failure(_ failure: IngestFailure, _ settings: IngestSettings) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if failure.isRetryable { headers[.retryAfter] = String(settings.retryAfterSeconds) }
+        if let retryAfter = failure.retryAfter(seconds: settings.retryAfterSeconds) { headers[.retryAfter] = retryAfter }
         return Response(
             status: HTTPResponse.Status(code: failure.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: failure.jsonBody)))

@@ -20,6 +20,10 @@ protocol EventStore: Sendable {
     /// Number of stored events (all agents).
     func eventCount() async throws(StoreError) -> Int
 
+    /// Forgets committed (agent, batch_seq) pairs received before `cutoffMs`, at most `limit`;
+    /// returns how many. A resend of such a batch is then stored again unless its events are.
+    func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int
+
     /// Deletes events captured before `cutoffMs`, at most `limit` of them; returns how many.
     func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int
 

@@ -9,16 +9,19 @@ final class SQLiteEventStore: EventStore {
     let path: String
     private let pool: DatabasePool
 
-    /// Opens (creating and migrating when needed) the database at `path`.
-    init(path: String) throws(StoreError) {
+    /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
+    /// existing database for queries only (tools, tests beside a running server).
+    init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         configuration.busyMode = .timeout(5)
+        configuration.readonly = readOnly
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            guard !readOnly else { return }
+            // After opening: GRDB's WAL set-up on the writer sets `synchronous = NORMAL`, which
+            // may lose the last commits on power loss. FULL fsyncs the WAL at every commit.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         } catch {
             throw Self.mapped(error)
@@ -136,6 +139,15 @@ final class SQLiteEventStore: EventStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
+    func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+        try await run { db in
+            try db.execute(
+                sql: "DELETE FROM batches WHERE (agent_id, batch_seq) IN (SELECT agent_id, batch_seq FROM batches WHERE received_at_ms < ? LIMIT ?)",
+                arguments: [cutoffMs, limit])
+            return db.changesCount
+        }
+    }
+
     func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await run { db in
             try db.execute(
@@ -146,9 +158,15 @@ final class SQLiteEventStore: EventStore {
     }
 
     func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
+        var size = try await sizeBytes()
+        guard size > maxBytes else { return 0 }
+        var remaining = try await eventCount()
         var deleted = 0
-        while deleted < limit, try await sizeBytes() > maxBytes {
-            let step = min(1000, limit - deleted)
+        while deleted < limit, size > maxBytes, remaining > 0 {
+            // Delete the share of events that the excess is of the size (at least one, at most a
+            // chunk): steps shrink as the store nears its cap instead of overshooting by a chunk.
+            let excess = Double(size - maxBytes) / Double(size)
+            let step = min(RetentionService.chunk, limit - deleted, max(1, Int((Double(remaining) * excess).rounded(.up))))
             let n = try await run { db in
                 try db.execute(
                     sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events ORDER BY capture_time_ms LIMIT ?)", arguments: [step])
@@ -156,6 +174,8 @@ final class SQLiteEventStore: EventStore {
             }
             if n == 0 { break }
             deleted += n
+            remaining -= n
+            size = try await sizeBytes()
         }
         return deleted
     }
@@ -168,6 +188,11 @@ final class SQLiteEventStore: EventStore {
             let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
             return (pages - free) * size
         }
+    }
+
+    /// `PRAGMA synchronous` of the connection that commits (2 = FULL).
+    func writerSynchronousLevel() async throws(StoreError) -> Int {
+        try await run { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     func close() async {

@@ -50,6 +50,7 @@ enum StoreSchema {
                 UNIQUE (agent_id, event_id)
             )
             """,
+            "CREATE INDEX batches_received ON batches (received_at_ms)",
             "CREATE INDEX events_time ON events (capture_time_ms)",
             "CREATE INDEX events_district_time ON events (district_id, capture_time_ms)",
             "CREATE INDEX events_camera_time ON events (camera_id, capture_time_ms)",

@@ -1,4 +1,5 @@
 import CZstd
+import Foundation
 
 /// A trained zstd dictionary, digested once for compression and decompression.
 ///
@@ -32,6 +33,12 @@ public final class ZstdDictionary: @unchecked Sendable {
         self.level = level
         self.cdict = cdict
         self.ddict = ddict
+    }
+
+    /// Reads a dictionary file (`aggregator dictionary train` output).
+    public convenience init(contentsOfFile path: String, level: Int32 = ZstdCompressor.defaultLevel) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CompressionError.corrupt("cannot read dictionary \(path)") }
+        try self.init(bytes: [UInt8](data), level: level)
     }
 
     deinit {

@@ -34,7 +34,7 @@ public struct BatchError: Error, Hashable, CustomStringConvertible {
         if let field { "\(codeName): \(field): \(message)" } else { "\(codeName): \(message)" }
     }
 
-    static func compressedTooLarge(_ size: Int, limit: Int) -> Self {
+    public static func compressedTooLarge(_ size: Int, limit: Int) -> Self {
         .init(code: .compressedTooLarge, field: nil, message: "body is \(size) bytes, the limit is \(limit)")
     }
     static func decompressedTooLarge(_ underlying: CompressionError) -> Self {

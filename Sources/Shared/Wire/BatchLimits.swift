@@ -1,4 +1,5 @@
-/// Hard limits on one batch, checked before and while decoding (config key `ingest.limits`).
+/// Hard limits on one batch, checked before and while decoding (the aggregator sets the compressed
+/// cap from `ingest.max_body_bytes`; the others are fixed).
 public struct BatchLimits: Sendable, Hashable {
     /// Largest compressed body, bytes. Default 8 MiB.
     public var maxCompressedBytes: Int

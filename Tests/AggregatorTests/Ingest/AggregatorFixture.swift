@@ -17,7 +17,9 @@ final class AggregatorFixture {
     private(set) var port = 0
     private(set) var metricsPort = 0
 
-    init(extraConfig: String = "") throws {
+    /// `dictionaries`: file names (in the fixture's directory) for `ingest.dictionaries`. The
+    /// trust domain is left to its default, the city id.
+    init(dictionaries: [(name: String, bytes: [UInt8])] = []) throws {
         pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"])
         directory = try TestPaths.temporaryDirectory("aggregator")
         databasePath = directory.appendingPathComponent("events.sqlite").path
@@ -45,16 +47,18 @@ final class AggregatorFixture {
                 certificate: \(pki.directory.serverCertificatePath)
                 key: \(pki.directory.serverKeyPath)
                 client_ca: \(pki.directory.caCertificatePath)
-                trust_domain: testcity
+              dictionaries: [\(dictionaries.map(\.name).joined(separator: ", "))]
             metrics:
               host: 127.0.0.1
               port: 0
-            \(extraConfig)
             store:
               sqlite:
                 path: events.sqlite
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        for dictionary in dictionaries {
+            try Data(dictionary.bytes).write(to: directory.appendingPathComponent(dictionary.name))
+        }
     }
 
     /// Starts (or restarts) the server and waits until it listens.
@@ -65,7 +69,9 @@ final class AggregatorFixture {
         metricsPort = Int(try await server.waitFor(#"metrics_port=(\d+)"#)) ?? 0
     }
 
-    func stop() async {
+    /// SIGTERM; returns the exit status (0: a graceful stop).
+    @discardableResult
+    func stop() async -> Int32? {
         await server?.terminate()
     }
 
@@ -129,6 +135,13 @@ final class AggregatorFixture {
 
     func post(
         _ body: [UInt8], client: HTTPClient, contentType: String = BatchMediaType.contentType, timeout: Duration = .seconds(20)
+    ) async throws -> Reply {
+        try await Self.post(body, port: port, client: client, contentType: contentType, timeout: timeout)
+    }
+
+    /// The same, callable from a child task (no fixture state).
+    static func post(
+        _ body: [UInt8], port: Int, client: HTTPClient, contentType: String = BatchMediaType.contentType, timeout: Duration = .seconds(20)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/batches")
         request.method = .POST

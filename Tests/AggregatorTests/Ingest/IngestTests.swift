@@ -8,9 +8,10 @@ import TestSupport
 /// `aggregator serve` as agents meet it: a real process, mTLS on loopback, a real SQLite file.
 @Suite(.serialized) struct IngestTests {
     func storedCount(_ fixture: AggregatorFixture) async throws -> Int {
-        let store = try SQLiteEventStore(path: fixture.databasePath)
-        defer { Task { await store.close() } }
-        return try await store.eventCount()
+        let store = try SQLiteEventStore(path: fixture.databasePath, readOnly: true)
+        let count = try await store.eventCount()
+        await store.close()
+        return count
     }
 
     @Test func validBatch_isStored_andAResendIsADuplicateWithTheSameAck() async throws {
@@ -32,7 +33,7 @@ import TestSupport
         #expect(try await storedCount(fixture) == 50)
 
         // The stored events are the ones sent, with their district from the city model.
-        let store = try SQLiteEventStore(path: fixture.databasePath)
+        let store = try SQLiteEventStore(path: fixture.databasePath, readOnly: true)
         let stored = try await store.events(EventQuery(limit: 100))
         await store.close()
         #expect(Set(stored.map(\.event.id)) == Set(batch.events.map(\.id)))
@@ -40,6 +41,8 @@ import TestSupport
         let sent = Dictionary(uniqueKeysWithValues: batch.events.map { ($0.id, $0) })
         #expect(stored.allSatisfy { sent[$0.event.id]?.kind == $0.event.kind && sent[$0.event.id]?.captureTimeMs == $0.event.captureTimeMs })
         }
+        // SIGTERM drains the services and exits 0 (what systemd expects of a clean stop).
+        #expect(await fixture.stop() == 0, "\(fixture.server?.stderr ?? "")")
         await fixture.cleanUp()
     }
 
@@ -56,20 +59,24 @@ import TestSupport
         let notOwned = try await fixture.post(try BatchEncoder().encode(unowned), client: agent2)
         #expect(notOwned.status == 403 && notOwned.errorCode == "camera_not_owned")
         #expect((notOwned.json?["error"] as? [String: Any])?["field"] as? String == "events[0].camera_id")
+        var unknownCamera = foreign.events
+        for i in unknownCamera.indices { unknownCamera[i].cameraID = "cam-9-0\(i % 8 + 1)" }
+        let unknown = try await fixture.post(try BatchEncoder().encode(EventBatch(agentID: "agent-2", batchSeq: 1, events: unknownCamera)), client: agent2)
+        #expect(unknown.status == 403 && unknown.errorCode == "unknown_camera")
 
         // Malformed, wrong media type, decompression bomb.
         let malformed = try await fixture.post(Array("not a batch".utf8), client: agent2)
-        #expect(malformed.status == 400 || malformed.status == 415)
-        #expect(malformed.errorCode != nil)
+        #expect(malformed.status == 400 && malformed.errorCode == "bad_compression")
         var generator2 = AggregatorFixture.generator(agent: "agent-2")
         let good = try AggregatorFixture.batch(&generator2, seq: 1, events: 5)
         let wrongType = try await fixture.post(good.body, client: agent2, contentType: "application/json")
-        #expect(wrongType.status == 415)
+        #expect(wrongType.status == 415 && wrongType.errorCode == "unsupported_media_type")
         let bomb = ZstdBomb.make(expandedBytes: 512 << 20, declareSize: false)
         let exploded = try await fixture.post(bomb, client: agent2)
-        #expect(exploded.status == 413)
-        let zeroSeq = EventBatch(agentID: "agent-2", batchSeq: UInt64.max, events: good.events)
-        let badSeq = try await fixture.post(try BatchEncoder().encode(zeroSeq), client: agent2)
+        #expect(exploded.status == 413 && exploded.errorCode == "decompressed_too_large")
+        // The agent's encoder refuses this; a foreign or broken client might still send it.
+        let hugeSeq = EventBatch(agentID: "agent-2", batchSeq: UInt64.max, events: good.events)
+        let badSeq = try await fixture.post(try ZstdCompressor().compress(BatchEncoder.protobufBytes(of: hugeSeq)), client: agent2)
         #expect(badSeq.status == 400 && (badSeq.json?["error"] as? [String: Any])?["field"] as? String == "batch_seq")
         #expect(try await storedCount(fixture) == 0)
 
@@ -84,6 +91,31 @@ import TestSupport
         #expect(metrics.contains(#"code="camera_not_owned""#) && metrics.contains(#"code="agent_mismatch""#))
         #expect(metrics.contains("citywatch_ingest_commit_seconds"))
         await fixture.cleanUp()
+    }
+
+    /// Batches compressed with a trained dictionary are refused (415) unless the dictionary is
+    /// in `ingest.dictionaries`, then stored.
+    @Test func dictionaryCompressedBatches_needTheConfiguredDictionary() async throws {
+        var generator = AggregatorFixture.generator(agent: "agent-1", seed: 3)
+        let samples = (1...60).map { i in
+            BatchEncoder.protobufBytes(of: EventBatch(agentID: "agent-1", batchSeq: UInt64(i), events: generator.next(count: 10)))
+        }
+        let dictionaryBytes = try ZstdDictionaryTrainer.train(samples: samples, capacity: 4096)
+        let body = try BatchEncoder(dictionary: try ZstdDictionary(bytes: dictionaryBytes))
+            .encode(EventBatch(agentID: "agent-1", batchSeq: 1, events: generator.next(count: 20)))
+
+        let without = try AggregatorFixture()
+        try await without.start()
+        let refused = try await without.withClient(agent: "agent-1") { try await without.post(body, client: $0) }
+        #expect(refused.status == 415 && refused.errorCode == "unknown_dictionary")
+        await without.cleanUp()
+
+        let with = try AggregatorFixture(dictionaries: [("batches.dict", dictionaryBytes)])
+        try await with.start()
+        let accepted = try await with.withClient(agent: "agent-1") { try await with.post(body, client: $0) }
+        #expect(accepted.status == 200)
+        #expect(try await storedCount(with) == 20)
+        await with.cleanUp()
     }
 
     @Test func clientsWithoutAFleetCertificate_areRefusedAtTheHandshake() async throws {
@@ -110,18 +142,25 @@ import TestSupport
         await fixture.cleanUp()
     }
 
-    /// The agent's contract: resend until acked. Killing the aggregator (SIGKILL) in the middle
-    /// of the stream loses nothing and duplicates nothing.
+    /// The agent's contract: resend until acked. Killing the aggregator (SIGKILL) while a batch
+    /// is in flight — before, during or after its commit, by chance of timing — and once right
+    /// after an ack loses nothing and duplicates nothing.
     @Test func killedAggregator_withAResendingClient_storesEveryEventExactlyOnce() async throws {
         let fixture = try AggregatorFixture()
         try await fixture.start()
         try await fixture.withClient(agent: "agent-1") { client in
         var generator = AggregatorFixture.generator(agent: "agent-1", seed: 9)
         let batches = try (1...40).map { try AggregatorFixture.batch(&generator, seq: UInt64($0), events: 200) }
+        // Batch index → delay after starting its send before the SIGKILL.
+        let killsInFlight: [Int: Duration] = [5: .zero, 10: .milliseconds(2), 18: .milliseconds(5), 25: .milliseconds(10), 30: .milliseconds(25)]
         var kills = 0
         for (i, batch) in batches.enumerated() {
-            if i == 10 || i == 25 {
+            if let delay = killsInFlight[i] {
+                let port = fixture.port
+                let inFlight = Task { try? await AggregatorFixture.post(batch.body, port: port, client: client, timeout: .seconds(5)) }
+                try await Task.sleep(for: delay)
                 await fixture.server?.kill9()
+                _ = await inFlight.value
                 kills += 1
                 try await fixture.start()
             }
@@ -133,18 +172,17 @@ import TestSupport
                 if let reply = try? await fixture.post(batch.body, client: client), reply.status == 200 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            // Kill once more right after a send, before the next one, to land between commit and ack sometimes.
+            // Killed right after an ack: the resend an agent makes when it missed the ack is a duplicate.
             if i == 33 {
                 await fixture.server?.kill9()
                 try await fixture.start()
-                // Resend the last batch as an agent would when it did not see the ack.
                 let reply = try await fixture.post(batch.body, client: client)
                 let resentAck = try reply.ack()
                 #expect(reply.status == 200 && resentAck.duplicate)
             }
         }
-        #expect(kills == 2)
-        let store = try SQLiteEventStore(path: fixture.databasePath)
+        #expect(kills == 5)
+        let store = try SQLiteEventStore(path: fixture.databasePath, readOnly: true)
         let total = try await store.eventCount()
         #expect(total == 40 * 200, "stored \(total)")
         #expect(try await store.committedSequence(agent: "agent-1") == 40)

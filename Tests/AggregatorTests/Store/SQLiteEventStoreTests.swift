@@ -30,6 +30,8 @@ import TestSupport
         second.districts.append("north")
         #expect(try await store.commit(second) == .committed(storedEvents: 10, committedSeq: 3))
         #expect(try await store.eventCount() == 120)
+        // Durable at commit: the writer runs synchronous = FULL (2), not GRDB's WAL default NORMAL.
+        #expect(try await store.writerSynchronousLevel() == 2)
         #expect(try await store.committedSequence(agent: "agent-1") == 3)
         #expect(try await store.committedSequence(agent: "nobody") == nil)
 
@@ -48,7 +50,12 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteEventStore(path: dir.appendingPathComponent("e.sqlite").path)
         var generator = SyntheticEventGenerator(configuration: { var c = SyntheticEventGenerator.Configuration(); c.agentID = "agent-1"; return c }())
-        for seq in 1...20 { _ = try await store.commit(batch(&generator, seq: UInt64(seq), count: 500)) }
+        var batches: [IngestedBatch] = []
+        for seq in 1...20 {
+            batches.append(batch(&generator, seq: UInt64(seq), count: 500))
+            _ = try await store.commit(batches[seq - 1])
+        }
+        #expect(try await store.commit(batches[0]) == .duplicate(committedSeq: 20))
         let all = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs).sorted()
         #expect(all.count == 10_000)
         let median = all[5_000]
@@ -61,6 +68,11 @@ import TestSupport
         #expect(deleted == all.filter { $0 < median }.count)
         let left = try await store.events(EventQuery(limit: 10_000))
         #expect(left.allSatisfy { $0.event.captureTimeMs >= median })
+        // The records of batches received before the cutoff went too (the table stays bounded):
+        // a resend is committed again, and only its events still missing are stored.
+        let leftOfFirst = left.filter { $0.batchSeq == 1 }.count
+        #expect(try await store.commit(batches[0]) == .committed(storedEvents: 500 - leftOfFirst, committedSeq: 20))
+        _ = try await store.deleteEvents(capturedBefore: median, limit: 10_000)
 
         let before = try await store.sizeBytes()
         settings.maxBytes = before / 2
