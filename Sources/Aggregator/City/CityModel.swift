@@ -5,11 +5,13 @@ import Shared
 /// not own. Scenario-related parts (river reaches, roads) come with the scenario engine.
 struct CityModel: Decodable, Sendable {
     /// config `city`: a short id, also the default SPIFFE trust domain of agent certificates.
-    var id: String
-    var districts: [District]
-    var cameras: [Camera]
-    private(set) var camerasByID: [String: Camera] = [:]
-    private(set) var districtsByID: [String: District] = [:]
+    let id: String
+    /// In file order, adjacency made symmetric.
+    let districts: [District]
+    let cameras: [Camera]
+    /// Lookups over the two lists (built once, with them, on load).
+    let districtsByID: [String: District]
+    let camerasByID: [String: Camera]
 
     struct District: Decodable, Sendable, Hashable {
         var id: String
@@ -43,41 +45,28 @@ struct CityModel: Decodable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        districts = try c.decode(.districts, default: [])
-        cameras = try c.decode(.cameras, default: [])
-        try index()
+        try self.init(id: try c.decode(String.self, forKey: .id), districts: try c.decode(.districts, default: []), cameras: try c.decode(.cameras, default: []))
     }
 
+    /// Validates and indexes; errors name the offending key (the loader adds file and line).
     init(id: String, districts: [District], cameras: [Camera]) throws {
-        self.id = id
-        self.districts = districts
-        self.cameras = cameras
-        try index()
-    }
-
-    private mutating func index() throws {
+        var position: [String: Int] = [:]
         for (i, district) in districts.enumerated() {
-            guard districtsByID.updateValue(district, forKey: district.id) == nil else {
+            guard position.updateValue(i, forKey: district.id) == nil else {
                 throw ConfigValueError("duplicate district id '\(district.id)'", at: "districts[\(i)].id")
             }
         }
+        var symmetric = districts
         for (i, district) in districts.enumerated() {
             for (j, other) in district.adjacent.enumerated() {
-                guard districtsByID[other] != nil else {
-                    throw ConfigValueError("unknown district '\(other)'", at: "districts[\(i)].adjacent[\(j)]")
-                }
-                guard other != district.id else {
-                    throw ConfigValueError("a district is not adjacent to itself", at: "districts[\(i)].adjacent[\(j)]")
-                }
-                if let k = districts.firstIndex(where: { $0.id == other }), !districts[k].adjacent.contains(district.id) {
-                    districts[k].adjacent.append(district.id)
-                }
+                guard let k = position[other] else { throw ConfigValueError("unknown district '\(other)'", at: "districts[\(i)].adjacent[\(j)]") }
+                guard k != i else { throw ConfigValueError("a district is not adjacent to itself", at: "districts[\(i)].adjacent[\(j)]") }
+                if !symmetric[k].adjacent.contains(district.id) { symmetric[k].adjacent.append(district.id) }
             }
         }
-        for district in districts { districtsByID[district.id] = district }
+        var camerasByID: [String: Camera] = [:]
         for (i, camera) in cameras.enumerated() {
-            guard districtsByID[camera.district] != nil else {
+            guard position[camera.district] != nil else {
                 throw ConfigValueError("unknown district '\(camera.district)'", at: "cameras[\(i)].district")
             }
             if let latitude = camera.latitude, !(-90...90).contains(latitude) {
@@ -90,6 +79,11 @@ struct CityModel: Decodable, Sendable {
                 throw ConfigValueError("duplicate camera id '\(camera.id)'", at: "cameras[\(i)].id")
             }
         }
+        self.id = id
+        self.districts = symmetric
+        self.cameras = cameras
+        self.districtsByID = Dictionary(uniqueKeysWithValues: symmetric.map { ($0.id, $0) })
+        self.camerasByID = camerasByID
     }
 
     static func load(path: String) throws(ConfigError) -> CityModel {

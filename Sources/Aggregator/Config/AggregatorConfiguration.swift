@@ -123,15 +123,6 @@ struct PostgresSettings: Decodable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey { case host, port, user, password, database, connections }
 
-    init(host: String, port: Int, user: String, password: String?, database: String, connections: Int = 8) {
-        self.host = host
-        self.port = port
-        self.user = user
-        self.password = password
-        self.database = database
-        self.connections = connections
-    }
-
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decode(.host, default: host)

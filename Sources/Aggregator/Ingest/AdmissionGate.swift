@@ -23,6 +23,4 @@ final class AdmissionGate: Sendable {
     func leave() {
         inside.subtract(1, ordering: .releasing)
     }
-
-    var occupancy: Int { inside.load(ordering: .relaxed) }
 }

@@ -14,6 +14,13 @@ struct BatchIngestor: Sendable {
     let now: @Sendable () -> Int64
     let logger: Logger
 
+    // Metric handles with fixed labels, made once (per-agent and per-code ones are made per use).
+    private let commitLatency = Timer(label: "citywatch_ingest_commit_seconds")
+    private let committedBatches = Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "committed")])
+    private let duplicateBatches = Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "duplicate")])
+    private let storedEvents = Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "stored")])
+    private let alreadyStoredEvents = Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "already_stored")])
+
     /// `agent` is the identity from the client certificate; the payload's own `agent_id` must
     /// agree with it. (Empty ids and the `batch_seq` range are the decoder's rules.)
     func ingest(body: [UInt8], agent: String) async -> Result<BatchAck, IngestFailure> {
@@ -52,14 +59,14 @@ struct BatchIngestor: Sendable {
                 : IngestFailure(status: 500, code: "store_failed", message: "the store failed to commit the batch")
             return refuse(failure, agent: agent)
         }
-        Timer(label: "citywatch_ingest_commit_seconds").record(duration: ContinuousClock.now - started)
+        commitLatency.record(duration: ContinuousClock.now - started)
         Gauge(label: "citywatch_agent_last_seen_ms", dimensions: [("agent", agent)]).record(Double(received))
         switch outcome {
         case .committed(let stored, let committed):
-            Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "committed")]).increment()
-            Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "stored")]).increment(by: stored)
+            committedBatches.increment()
+            storedEvents.increment(by: stored)
             if stored < batch.events.count {
-                Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "already_stored")]).increment(by: batch.events.count - stored)
+                alreadyStoredEvents.increment(by: batch.events.count - stored)
             }
             if !batch.evicted.isEmpty {
                 logger.warning("agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)"])
@@ -67,7 +74,7 @@ struct BatchIngestor: Sendable {
             }
             return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), storedEvents: UInt32(clamping: stored)))
         case .duplicate(let committed):
-            Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "duplicate")]).increment()
+            duplicateBatches.increment()
             return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), duplicate: true))
         }
     }

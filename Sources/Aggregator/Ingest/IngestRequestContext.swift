@@ -16,8 +16,9 @@ struct IngestRequestContext: RequestContext {
     /// The verified client certificate: on the connection's channel for HTTP/1.1, on the parent
     /// (connection) channel of an HTTP/2 stream.
     func peerCertificate() async -> NIOSSLCertificate? {
-        if let certificate = try? await channel.nioSSL_peerCertificate().get() { return certificate }
-        if let parent = channel.parent, let certificate = try? await parent.nioSSL_peerCertificate().get() { return certificate }
-        return nil
+        // An HTTP/2 stream's parent is the connection, whose own parent is the listening socket;
+        // an HTTP/1.1 connection's parent is the listening socket.
+        let connection = channel.parent.flatMap { $0.parent != nil ? $0 : nil } ?? channel
+        return try? await connection.nioSSL_peerCertificate().get()
     }
 }

@@ -34,7 +34,7 @@ struct EventRow: Sendable {
         "zone", "confidence_permille", "attributes", "snapshot",
     ]
 
-    init(_ event: Event, agentID: String, batchSeq: UInt64, district: String, receivedAtMs: Int64, encoder: JSONEncoder) throws {
+    init(_ event: Event, agentID: String, batchSeq: UInt64, district: String, receivedAtMs: Int64) throws {
         self.agentID = agentID
         eventID = Int64(bitPattern: event.id)
         lifecycleID = Int64(bitPattern: event.lifecycleID)
@@ -55,7 +55,7 @@ struct EventRow: Sendable {
         boxHeight = event.box.map { Int($0.heightUnits) }
         zone = event.zone
         confidencePermille = Int(event.confidence.permille)
-        attributes = event.attributes.isEmpty ? "{}" : String(decoding: try encoder.encode(event.attributes), as: UTF8.self)
+        attributes = try event.attributes.jsonObject()
         snapshot = event.snapshot
     }
 
@@ -86,9 +86,9 @@ struct EventRow: Sendable {
     }
 
     /// Back to the model (for queries).
-    func stored(decoder: JSONDecoder) throws -> StoredEvent {
+    func stored() throws -> StoredEvent {
         let kind = EventKind(rawValue: kind)
-        let attributes = (try? decoder.decode(Attributes.self, from: Data(self.attributes.utf8))) ?? [:]
+        let attributes = try Attributes(jsonObject: self.attributes, kind: kind)
         var box: BoundingBox?
         if let x = boxX, let y = boxY, let w = boxWidth, let h = boxHeight {
             box = BoundingBox(xUnits: UInt16(clamping: x), yUnits: UInt16(clamping: y), widthUnits: UInt16(clamping: w), heightUnits: UInt16(clamping: h))
@@ -97,7 +97,7 @@ struct EventRow: Sendable {
             id: UInt64(bitPattern: eventID), lifecycleID: UInt64(bitPattern: lifecycleID), cameraID: cameraID, kind: kind,
             phase: EventPhase(rawValue: phase) ?? .start, captureTimeMs: captureTimeMs, agentTimeMs: agentTimeMs,
             trackID: UInt64(bitPattern: trackID), box: box, zone: zone, confidence: Confidence(permille: UInt16(clamping: confidencePermille)),
-            severity: Severity(rawValue: severity), attributes: Event.typed(attributes, kind: kind), snapshot: snapshot)
+            severity: Severity(rawValue: severity), attributes: attributes, snapshot: snapshot)
         return StoredEvent(agentID: agentID, batchSeq: UInt64(bitPattern: batchSeq), district: districtID, receivedAtMs: receivedAtMs, event: event)
     }
 }

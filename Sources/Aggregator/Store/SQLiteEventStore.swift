@@ -42,12 +42,10 @@ final class SQLiteEventStore: EventStore {
         "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
 
     func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         let rows: [EventRow]
         do {
             rows = try zip(batch.events, batch.districts).map {
-                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs, encoder: encoder)
+                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs)
             }
         } catch {
             throw .failed("encoding attributes: \(error)")
@@ -56,7 +54,7 @@ final class SQLiteEventStore: EventStore {
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
         return try await run { db in
             try db.execute(
-                sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count, stored_events) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING",
+                sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [agent, seq, now, rows.count])
             guard db.changesCount == 1 else {
                 let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
@@ -68,9 +66,8 @@ final class SQLiteEventStore: EventStore {
                 try statement.execute(arguments: Self.arguments(row))
                 stored += db.changesCount
             }
-            try db.execute(
-                sql: "UPDATE batches SET stored_events = ? WHERE agent_id = ? AND batch_seq = ?", arguments: [stored, agent, seq])
-            try db.execute(
+            let committed = try Int64.fetchOne(
+                db,
                 sql: """
                     INSERT INTO agents (agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events)
                     VALUES (?, ?, ?, ?, 1, ?, ?)
@@ -78,9 +75,9 @@ final class SQLiteEventStore: EventStore {
                         committed_seq = max(committed_seq, excluded.committed_seq), last_seen_ms = excluded.last_seen_ms,
                         agent_version = excluded.agent_version, batches = batches + 1, events = events + excluded.events,
                         evicted_events = evicted_events + excluded.evicted_events
+                    RETURNING committed_seq
                     """,
-                arguments: [agent, seq, now, version, stored, evicted])
-            let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
+                arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed))
         }
     }
@@ -115,24 +112,9 @@ final class SQLiteEventStore: EventStore {
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY capture_time_ms DESC, row_id DESC LIMIT \(max(1, min(query.limit, 10_000)))"
         let sqlArguments = StatementArguments(arguments)
-        let decoder = JSONDecoder()
         return try await read { db in
-            try Row.fetchAll(db, sql: sql, arguments: sqlArguments).map { row in
-                try EventRow(
-                    agentID: row["agent_id"], eventID: row["event_id"], lifecycleID: row["lifecycle_id"], batchSeq: row["batch_seq"],
-                    cameraID: row["camera_id"], districtID: row["district_id"], kind: row["kind"], phase: row["phase"],
-                    severity: row["severity"], captureTimeMs: row["capture_time_ms"], agentTimeMs: row["agent_time_ms"],
-                    receivedAtMs: row["received_at_ms"], trackID: row["track_id"],
-                    box: Self.box(row), zone: row["zone"], confidencePermille: row["confidence_permille"],
-                    attributes: row["attributes"], snapshot: row["snapshot"]
-                ).stored(decoder: decoder)
-            }
+            try EventRow.fetchAll(db, sql: sql, arguments: sqlArguments).map { try $0.stored() }
         }
-    }
-
-    private static func box(_ row: Row) -> (Int, Int, Int, Int)? {
-        guard let x: Int = row["box_x"], let y: Int = row["box_y"], let w: Int = row["box_w"], let h: Int = row["box_h"] else { return nil }
-        return (x, y, w, h)
     }
 
     func eventCount() async throws(StoreError) -> Int {
@@ -217,5 +199,19 @@ final class SQLiteEventStore: EventStore {
         default:
             return .failed(db.description)
         }
+    }
+}
+
+/// Reading rows back: the same column names as `EventRow.columns` and `arguments(_:)`.
+extension EventRow: FetchableRecord {
+    init(row: Row) throws {
+        var box: (Int, Int, Int, Int)?
+        if let x: Int = row["box_x"], let y: Int = row["box_y"], let w: Int = row["box_w"], let h: Int = row["box_h"] { box = (x, y, w, h) }
+        self.init(
+            agentID: row["agent_id"], eventID: row["event_id"], lifecycleID: row["lifecycle_id"], batchSeq: row["batch_seq"],
+            cameraID: row["camera_id"], districtID: row["district_id"], kind: row["kind"], phase: row["phase"],
+            severity: row["severity"], captureTimeMs: row["capture_time_ms"], agentTimeMs: row["agent_time_ms"],
+            receivedAtMs: row["received_at_ms"], trackID: row["track_id"], box: box, zone: row["zone"],
+            confidencePermille: row["confidence_permille"], attributes: row["attributes"], snapshot: row["snapshot"])
     }
 }

@@ -21,7 +21,6 @@ enum StoreSchema {
                 batch_seq \(bigint) NOT NULL,
                 received_at_ms \(bigint) NOT NULL,
                 event_count INTEGER NOT NULL,
-                stored_events INTEGER NOT NULL,
                 PRIMARY KEY (agent_id, batch_seq)
             )
             """,

@@ -82,7 +82,7 @@ final class AggregatorFixture {
     }
 
     /// An HTTPS client presenting `agent`'s certificate (nil: no client certificate).
-    func client(agent: String?) throws -> HTTPClient {
+    func client(agent: String?, http1Only: Bool = false) throws -> HTTPClient {
         var tls: TLSConfiguration
         if let agent {
             tls = try TLSConfigurations.client(
@@ -93,13 +93,13 @@ final class AggregatorFixture {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pki.directory.caCertificatePath))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.httpVersion = .automatic
+        configuration.httpVersion = http1Only ? .http1Only : .automatic
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Runs `body` with a client for `agent` and shuts the client down whatever happens.
-    func withClient<T>(agent: String?, _ body: (HTTPClient) async throws -> T) async throws -> T {
-        let client = try client(agent: agent)
+    func withClient<T>(agent: String?, http1Only: Bool = false, _ body: (HTTPClient) async throws -> T) async throws -> T {
+        let client = try client(agent: agent, http1Only: http1Only)
         do {
             let result = try await body(client)
             try await client.shutdown()

@@ -41,6 +41,14 @@ import TestSupport
         let sent = Dictionary(uniqueKeysWithValues: batch.events.map { ($0.id, $0) })
         #expect(stored.allSatisfy { sent[$0.event.id]?.kind == $0.event.kind && sent[$0.event.id]?.captureTimeMs == $0.event.captureTimeMs })
         }
+        // HTTP/1.1 clients are identified from the same certificate (the tests above negotiate HTTP/2).
+        var generator = AggregatorFixture.generator(agent: "agent-1", seed: 2)
+        _ = generator.next(count: 50)  // past the ids of batch 1 (event ids are unique per agent)
+        let overHTTP1 = try AggregatorFixture.batch(&generator, seq: 2, events: 7)
+        let http1 = try await fixture.withClient(agent: "agent-1", http1Only: true) { try await fixture.post(overHTTP1.body, client: $0) }
+        #expect(http1.status == 200)
+        #expect(try http1.ack().committedSeq == 2)
+        #expect(try await storedCount(fixture) == 57)
         // SIGTERM drains the services and exits 0 (what systemd expects of a clean stop).
         #expect(await fixture.stop() == 0, "\(fixture.server?.stderr ?? "")")
         await fixture.cleanUp()
