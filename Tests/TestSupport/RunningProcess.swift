@@ -33,7 +33,6 @@ public final class RunningProcess: Sendable {
 
     public var stderr: String { output.text.withLock { $0 } }
     public var isRunning: Bool { process.isRunning }
-    public var pid: Int32 { process.processIdentifier }
 
     /// Waits (bounded) until stderr matches `pattern`; returns the first capture group.
     public func waitFor(_ pattern: String, timeout: Duration = .seconds(30)) async throws -> String {

@@ -27,8 +27,6 @@ struct ViewSignature: Sendable {
     static let rows = 18
     private(set) var values = [Double](repeating: 0, count: columns * rows)
 
-    init() {}
-
     init(_ frame: Frame) {
         let cw = max(1, frame.width / Self.columns), ch = max(1, frame.height / Self.rows)
         frame.luma.withUnsafeBufferPointer { y in

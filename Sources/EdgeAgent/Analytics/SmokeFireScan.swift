@@ -19,28 +19,32 @@ struct SmokeFireScan {
         var smoke = 0
     }
 
-    private(set) var rows = 0
-    private(set) var columns = 0
-    private var background: [UInt8] = []
-    private var previousFlame: [UInt8] = []
+    let width: Int
+    let rows: Int
+    let columns: Int
+    private var background: [UInt8]
+    private var previousFlame: [UInt8]
+    private var learned = false
 
-    /// (Re)initialises the state for a frame size, the background from this frame's luma.
-    /// Returns false when the state was already set up for this size.
-    mutating func prepare(width: Int, height: Int, luma: [UInt8]) -> Bool {
-        let r = height / 4, c = width / 4
-        guard r != rows || c != columns || background.isEmpty else { return false }
-        rows = r
-        columns = c
-        background = [UInt8](repeating: 0, count: r * c)
-        previousFlame = [UInt8](repeating: 0, count: r * c)
-        for j in 0..<(r * c) { background[j] = luma[(j / c) * 4 * width + (j % c) * 4] }
-        return true
+    /// For frames of `width` × `height` (the camera's detect size; the pipeline drops others).
+    init(width: Int, height: Int) {
+        self.width = width
+        rows = height / 4
+        columns = width / 4
+        background = [UInt8](repeating: 0, count: rows * columns)
+        previousFlame = background
     }
 
-    /// Scans one frame (luma of `width` columns, 4:2:0 chroma planes); updates the state.
-    mutating func scan(width: Int, luma: [UInt8], cb: [UInt8], cr: [UInt8]) -> Counts {
-        let rows = rows, columns = columns, cw = width / 2
-        guard columns >= 2 else { return Counts() }
+    /// Scans one frame (4:2:0 chroma planes of the scan's size) and updates the state; nil for
+    /// the first frame, which only sets the background, and when the frame is too small to scan.
+    mutating func scan(luma: [UInt8], cb: [UInt8], cr: [UInt8]) -> Counts? {
+        let rows = rows, columns = columns, width = width, cw = width / 2
+        guard rows >= 1, columns >= 2 else { return nil }
+        guard learned else {
+            for j in 0..<(rows * columns) { background[j] = luma[(j / columns) * 4 * width + (j % columns) * 4] }
+            learned = true
+            return nil
+        }
         // The last sample column only serves as the texture neighbour of the one before it.
         let counted = columns - 1
         var sums = cw_smoke_fire_counts()

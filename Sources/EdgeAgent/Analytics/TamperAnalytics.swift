@@ -68,12 +68,9 @@ struct TamperAnalytics {
         _ kind: EventKind, raise: Bool, clear: Bool, now: Int64, attributes: Attributes,
         lifecycles: inout EventLifecycles, into events: inout [Event]
     ) {
-        let key = LifecycleKey(kind: kind)
-        let open = lifecycles.isOpen(key)
-        let wanted = open ? !clear : raise
-        let active = held[kind, default: HeldCondition(seconds: rules.holdSeconds)].state(current: open, wanted: wanted, at: now)
-        lifecycles.observe(key, active: active, draft: EventDraft(kind: kind, confidence: 0.8, attributes: attributes),
-                           timeMs: now, into: &events)
+        lifecycles.observe(
+            LifecycleKey(kind: kind), raise: raise, clear: clear, held: &held[kind, default: HeldCondition(seconds: rules.holdSeconds)],
+            draft: EventDraft(kind: kind, confidence: 0.8, attributes: attributes), timeMs: now, into: &events)
     }
 
     private func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }

@@ -121,7 +121,7 @@ struct DetectSummary {
         let fps = seconds > 0 ? Double(statistics.frames) / seconds : 0
         var lines = [
             "camera \(camera): \(statistics.frames) frames in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", fps)) fps)",
-            "tracks confirmed: \(statistics.confirmedTracks.count); global changes ignored: \(statistics.globalChanges)",
+            "tracks confirmed: \(statistics.confirmedTracks); global changes ignored: \(statistics.globalChanges)",
         ]
         let kinds = statistics.eventsByKind.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         lines.append("events started: " + (kinds.isEmpty ? "none" : kinds.joined(separator: " ")))

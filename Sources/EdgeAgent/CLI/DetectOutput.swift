@@ -34,9 +34,9 @@ struct DetectOutput {
         if let tracksFile {
             var rows = ""
             for track in pipeline.tracker.tracks where track.confirmed && track.misses == 0 {
-                let r = track.lastRect
-                let w = Double(frame.width), h = Double(frame.height)
-                rows += "\(frame.index + 1),\(track.id),\(f(r.x * w)),\(f(r.y * h)),\(f(r.width * w)),\(f(r.height * h)),\(f(track.confidence)),-1,-1,-1\n"
+                rows += MOTRow.line(
+                    frameIndex: frame.index, id: track.id, rect: track.lastRect, frameWidth: frame.width, frameHeight: frame.height,
+                    confidence: track.confidence)
             }
             if !rows.isEmpty { tracksFile.write(Data(rows.utf8)) }
         }
@@ -64,8 +64,6 @@ struct DetectOutput {
             }
         }
     }
-
-    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 }
 
 struct DetectOutputError: Error, CustomStringConvertible {

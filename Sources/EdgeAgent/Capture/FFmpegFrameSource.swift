@@ -39,13 +39,14 @@ struct FFmpegFrameSource: FrameSource {
 
     let configuration: Configuration
     let logger: Logger
-    /// Wall clock, ms since the epoch (injected for tests).
+    /// Capture clock, ms since the epoch: by default a `SteadyWallClock` made when the source is
+    /// (never stepping backwards); injected for tests.
     let now: @Sendable () -> Int64
 
-    init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+    init(configuration: Configuration, logger: Logger, now: (@Sendable () -> Int64)? = nil) {
         self.configuration = configuration
         self.logger = logger
-        self.now = now
+        self.now = now ?? { [clock = SteadyWallClock()] in clock.nowMs }
     }
 
     static func arguments(_ c: Configuration) -> [String] {
@@ -121,6 +122,7 @@ final class FFmpegReader: Sendable {
         var lost = false
         var index = 0
         let startMs = now()
+        let live = c.live
         var random = SystemRandomNumberGenerator()
         var lastDropLog = Date.distantPast
         while !stopped.load(ordering: .relaxed) {
@@ -167,16 +169,11 @@ final class FFmpegReader: Sendable {
                     // The backoff resets only after a stable minute: a decoder that sends a frame
                     // and dies keeps backing off.
                     if restarts > 0, Date().timeIntervalSince(runStarted) > 60 { restarts = 0 }
-                    let time = c.live ? now() : startMs + Int64(Double(index) * 1000 / c.fps)
-                    let luma = Array(buffer[0..<(c.width * c.height)])
-                    var chroma: ChromaPlanes?
-                    if c.chroma {
-                        let q = (c.width / 2) * (c.height / 2)
-                        let base = c.width * c.height
-                        chroma = ChromaPlanes(cb: Array(buffer[base..<(base + q)]), cr: Array(buffer[(base + q)..<(base + 2 * q)]))
-                    }
+                    let time = live ? now() : startMs + Int64(Double(index) * 1000 / c.fps)
                     index += 1
-                    if c.live {
+                    // Wait for (file) or claim (live) a slot before copying the planes out, so a
+                    // frame dropped because detection is behind costs no allocation.
+                    if live {
                         guard slots.wait(timeout: .now()) == .success else {
                             dropped.add(1, ordering: .relaxed)
                             // Count drops, log the count at most every 10 s.
@@ -194,6 +191,13 @@ final class FFmpegReader: Sendable {
                             if stopped.load(ordering: .relaxed) { break readLoop }
                         }
                     }
+                    let luma = Array(buffer[0..<(c.width * c.height)])
+                    var chroma: ChromaPlanes?
+                    if c.chroma {
+                        let q = (c.width / 2) * (c.height / 2)
+                        let base = c.width * c.height
+                        chroma = ChromaPlanes(cb: Array(buffer[base..<(base + q)]), cr: Array(buffer[(base + q)..<(base + 2 * q)]))
+                    }
                     continuation.yield(.frame(Frame(
                         width: c.width, height: c.height, luma: luma, chroma: chroma, index: index - 1, captureTimeMs: time)))
                     filled = 0
@@ -203,7 +207,7 @@ final class FFmpegReader: Sendable {
             process.waitUntilExit()
             running.withLock { $0 = nil }
             if stopped.load(ordering: .relaxed) { break }
-            if reason == "exit", process.terminationStatus == 0, !c.live {
+            if reason == "exit", process.terminationStatus == 0, !live {
                 break  // a file that ended
             }
             lost = true

@@ -44,8 +44,6 @@ struct BlobExtractor {
         var mergeGap = 1
         /// Blobs whose box is mostly empty are scatter (rain, snow, noise), not objects (default 0.25).
         var minFill = 0.25
-        /// Dilate the mask once before labelling (default true).
-        var dilate = true
     }
 
     let configuration: Configuration
@@ -73,7 +71,7 @@ struct BlobExtractor {
     }
 
     mutating func extract(mask: [UInt8]) -> [Blob] {
-        if configuration.dilate { dilate(mask) } else { dilated = mask }
+        dilate(mask)
         label()
         collect(mask)
         return blobs

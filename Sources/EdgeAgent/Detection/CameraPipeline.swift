@@ -18,8 +18,7 @@ struct CameraPipeline {
     struct Statistics: Sendable {
         var frames = 0
         var globalChanges = 0
-        var detections = 0
-        var confirmedTracks = Set<UInt64>()
+        var confirmedTracks = 0
         var eventsByKind: [String: Int] = [:]
         /// Frames whose size differed from the camera's detect size (dropped).
         var mismatchedFrames = 0
@@ -57,7 +56,7 @@ struct CameraPipeline {
         trackAnalytics = TrackAnalytics(rules: configuration.rules)
         tamper = TamperAnalytics(rules: configuration.rules.tamper)
         water = WaterLevelAnalytics(gauges: configuration.rules.gauges)
-        smokeFire = SmokeFireAnalytics(rules: configuration.rules.smokeFire)
+        smokeFire = SmokeFireAnalytics(rules: configuration.rules.smokeFire, width: width, height: height)
         lifecycles = EventLifecycles(cameraID: cameraID, ids: ids, configuration: configuration.events)
         let gw = motion.gridWidth, gh = motion.gridHeight
         zoneCells = configuration.rules.zones.map { zone in
@@ -74,8 +73,11 @@ struct CameraPipeline {
     }
 
     mutating func process(_ frame: Frame, into events: inout [Event]) {
-        // Every stage indexes planes by the detect size: a frame of another size is dropped.
-        guard frame.width == width, frame.height == height, frame.luma.count == width * height else {
+        // Every stage indexes planes by the detect size: a frame of another size (or chroma
+        // planes of another size) is dropped.
+        let chromaSize = (width / 2) * (height / 2)
+        guard frame.width == width, frame.height == height, frame.luma.count == width * height,
+              frame.chroma.map({ $0.cb.count == chromaSize && $0.cr.count == chromaSize }) ?? true else {
             statistics.mismatchedFrames += 1
             return
         }
@@ -85,7 +87,6 @@ struct CameraPipeline {
         if globalChange { statistics.globalChanges += 1 }
         let found = blobs.extract(mask: motion.mask)
         detector.detect(blobs: found, gridWidth: motion.gridWidth, gridHeight: motion.gridHeight, frame: frame, into: &detections)
-        statistics.detections += detections.count
         tracker.update(detections, timeMs: frame.captureTimeMs)
         let snapshot = motion
         trackAnalytics.process(
@@ -102,7 +103,7 @@ struct CameraPipeline {
         tamper.process(frame, lifecycles: &lifecycles, into: &events)
         water.process(frame, lifecycles: &lifecycles, into: &events)
         smokeFire.process(frame, lifecycles: &lifecycles, into: &events)
-        for track in tracker.tracks where track.confirmed { statistics.confirmedTracks.insert(track.id) }
+        statistics.confirmedTracks = tracker.confirmedCount
         count(events[before...])
     }
 

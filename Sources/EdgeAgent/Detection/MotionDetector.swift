@@ -58,10 +58,6 @@ struct MotionDetector {
     private var stretchLow = -1.0
     private var stretchHigh = -1.0
     private var suppress = 0
-    /// Recalibrations so far (metrics, tests).
-    private(set) var recalibrations = 0
-    /// Share of the grid in motion in the last frame.
-    private(set) var motionShare = 0.0
 
     init(width: Int, height: Int, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -108,7 +104,6 @@ struct MotionDetector {
             adapt(all: true)
             return false
         }
-        motionShare = share
         adapt(all: false)
         return false
     }
@@ -120,8 +115,6 @@ struct MotionDetector {
         for i in 0..<grid.count { background[i] = UInt16(grid[i]) << 8 }
         clearMask()
         suppress = configuration.calibrationFrames
-        recalibrations += 1
-        motionShare = 0
     }
 
     private mutating func clearMask() {

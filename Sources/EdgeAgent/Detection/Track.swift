@@ -13,10 +13,10 @@ struct Track: Sendable {
     /// Frames since the track was born.
     private(set) var age = 1
     private(set) var confirmed = false
-    private var votes = [Int](repeating: 0, count: ObjectClass.allCases.count)
+    /// Detections per class, indexed by `ObjectClass.rawValue` (four classes: a vector, not a
+    /// heap array per new track).
+    private var votes = SIMD4<Int32>()
     private(set) var confidence: Double
-    let firstSeenMs: Int64
-    private(set) var lastSeenMs: Int64
     let firstCenter: Point
     /// Largest distance of the centre from where the track was born: separates objects that go
     /// somewhere from things that sway in place (foliage, flags, water).
@@ -38,15 +38,13 @@ struct Track: Sendable {
         width = detection.rect.width
         height = detection.rect.height
         confidence = detection.confidence
-        firstSeenMs = timeMs
-        lastSeenMs = timeMs
         firstCenter = c
         lastRect = detection.rect
         bottom = detection.rect.bottomCenter
         previousBottom = bottom
         anchor = c
         stationarySinceMs = timeMs
-        votes[detection.objectClass.rawValue] += 1
+        votes[detection.objectClass.rawValue] &+= 1
     }
 
     var predictedRect: Rect {
@@ -57,7 +55,7 @@ struct Track: Sendable {
         var best = ObjectClass.unknown, bestVotes = 0
         for c in ObjectClass.allCases where votes[c.rawValue] > bestVotes {
             best = c
-            bestVotes = votes[c.rawValue]
+            bestVotes = Int(votes[c.rawValue])
         }
         return best
     }
@@ -75,7 +73,9 @@ struct Track: Sendable {
         age += 1
     }
 
-    mutating func update(_ detection: Detection, timeMs: Int64, minHits: Int, stationaryRadius: Double) {
+    /// Returns true when this update confirmed the track.
+    @discardableResult
+    mutating func update(_ detection: Detection, timeMs: Int64, minHits: Int, stationaryRadius: Double) -> Bool {
         let c = detection.rect.center
         kx.update(c.x)
         ky.update(c.y)
@@ -84,13 +84,13 @@ struct Track: Sendable {
         height += 0.5 * (detection.rect.height - height)
         hits += 1
         misses = 0
-        lastSeenMs = timeMs
         lastRect = detection.rect
         previousBottom = bottom
         bottom = detection.rect.bottomCenter
         confidence += 0.3 * (detection.confidence - confidence)
-        votes[detection.objectClass.rawValue] += 1
-        if hits >= minHits { confirmed = true }
+        votes[detection.objectClass.rawValue] &+= 1
+        let confirming = !confirmed && hits >= minHits
+        if confirming { confirmed = true }
         let dx = c.x - firstCenter.x, dy = c.y - firstCenter.y
         maxDisplacement = max(maxDisplacement, (dx * dx + dy * dy).squareRoot())
         let ax = c.x - anchor.x, ay = c.y - anchor.y
@@ -100,6 +100,7 @@ struct Track: Sendable {
         } else if stationarySinceMs == nil {
             stationarySinceMs = timeMs
         }
+        return confirming
     }
 
     /// Time the track has been stationary at `nowMs`, seconds (0 when moving).

@@ -20,6 +20,8 @@ struct Tracker {
 
     let configuration: Configuration
     private(set) var tracks: [Track] = []
+    /// Tracks confirmed so far (summaries).
+    private(set) var confirmedCount = 0
     private var nextID: UInt64 = 1
     private var pairs: [(score: Double, track: Int, detection: Int)] = []
     private var trackMatched: [Bool] = []
@@ -62,9 +64,11 @@ struct Tracker {
         for pair in pairs where !trackMatched[pair.track] && !detectionMatched[pair.detection] {
             trackMatched[pair.track] = true
             detectionMatched[pair.detection] = true
-            tracks[pair.track].update(
+            if tracks[pair.track].update(
                 detections[pair.detection], timeMs: timeMs, minHits: configuration.minHits,
-                stationaryRadius: configuration.stationaryRadius)
+                stationaryRadius: configuration.stationaryRadius) {
+                confirmedCount += 1
+            }
         }
         // Tentative tracks die at their first miss; confirmed ones after maxAge.
         var kept = 0

@@ -18,7 +18,6 @@ struct EventLifecycles {
 
     private struct Open {
         let lifecycleID: UInt64
-        let startedMs: Int64
         var lastEmittedMs: Int64
     }
 
@@ -53,7 +52,7 @@ struct EventLifecycles {
             }
         } else if active {
             let event = make(draft(), phase: .start, lifecycleID: nil, timeMs: timeMs)
-            open[key] = Open(lifecycleID: event.id, startedMs: timeMs, lastEmittedMs: timeMs)
+            open[key] = Open(lifecycleID: event.id, lastEmittedMs: timeMs)
             events.append(event)
         }
     }
@@ -63,9 +62,11 @@ struct EventLifecycles {
         events.append(make(draft, phase: .start, lifecycleID: nil, timeMs: timeMs))
     }
 
-    /// Ends every open lifecycle that `matches` (a lost track's, or all at shutdown).
+    /// Ends every open lifecycle that `matches` (a lost track's, or all at shutdown), in the
+    /// order they started (dictionary order is seeded per process: ids would differ run to run).
     mutating func endAll(where matches: (LifecycleKey) -> Bool, timeMs: Int64, into events: inout [Event]) {
-        for (key, current) in open where matches(key) {
+        let ending = open.filter { matches($0.key) }.sorted { $0.value.lifecycleID < $1.value.lifecycleID }
+        for (key, current) in ending {
             events.append(make(EventDraft(kind: key.kind, trackID: key.trackID, zone: key.zone.isEmpty ? nil : key.zone),
                                phase: .end, lifecycleID: current.lifecycleID, timeMs: timeMs))
             open[key] = nil

@@ -92,6 +92,8 @@ import Testing
         if case .double(let rate)? = alarm.attributes["rise_rate_cm_per_min"] {
             // Truth: 225 cm over 60 s = 225 cm/min.
             #expect(rate > 150 && rate < 300, "rate \(rate)")
+        } else {
+            Issue.record("no rise rate")
         }
     }
 

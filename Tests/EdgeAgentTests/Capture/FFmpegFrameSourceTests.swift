@@ -53,7 +53,8 @@ import TestSupport
 
     @Test func file_isDecodedAtTheDetectSizeAndFps() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
-        var c = FFmpegFrameSource.Configuration(url: try makeClip(seconds: 3))
+        let clip = try makeClip(seconds: 3)
+        var c = FFmpegFrameSource.Configuration(url: clip)
         c.width = 160
         c.height = 96
         c.fps = 5
@@ -64,6 +65,25 @@ import TestSupport
         #expect(got.map(\.index) == Array(0..<got.count))
         #expect(zip(got, got.dropFirst()).allSatisfy { $1.captureTimeMs - $0.captureTimeMs == 200 })
         #expect(!events.contains { if case .videoLost = $0 { true } else { false } })
+
+        // The frames are ffmpeg's own output for the same filters, plane for plane: the reader
+        // neither shifts nor mixes frames when it cuts the pipe into planes.
+        let raw = dir.appendingPathComponent("reference.yuv").path
+        let reference = try ProcessRunner.runTool("/usr/bin/env", [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", clip, "-an",
+            "-vf", "fps=5,scale=160:96", "-pix_fmt", "yuv420p", "-f", "rawvideo", raw,
+        ])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
+        let frameBytes = 160 * 96 * 3 / 2
+        for frame in [got[0], got[7], got[got.count - 1]] {
+            let start = frame.index * frameBytes
+            try #require(start + frameBytes <= bytes.count)
+            #expect(frame.luma == Array(bytes[start..<(start + 160 * 96)]), "luma of frame \(frame.index)")
+            let cb = start + 160 * 96, cr = cb + 80 * 48
+            #expect(frame.chroma?.cb == Array(bytes[cb..<cr]) && frame.chroma?.cr == Array(bytes[cr..<(cr + 80 * 48)]), "chroma of frame \(frame.index)")
+        }
+        #expect(got[0].luma != got[7].luma)
     }
 
     @Test func keyframesOnly_decodesFewerFrames() async throws {

@@ -18,9 +18,8 @@ import TestSupport
     func score(_ run: SceneRun) throws -> Score {
         let dir = try TestPaths.temporaryDirectory("mot")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let w = Double(run.scene.width), h = Double(run.scene.height)
         func row(_ frame: Int, _ id: Int, _ r: Rect) -> String {
-            String(format: "%d,%d,%.1f,%.1f,%.1f,%.1f,1,-1,-1,-1\n", frame + 1, id, r.x * w, r.y * h, r.width * w, r.height * h)
+            MOTRow.line(frameIndex: frame, id: UInt64(id), rect: r, frameWidth: run.scene.width, frameHeight: run.scene.height, confidence: 1)
         }
         var gt = ""
         for i in 0..<run.scene.frameCount {
