@@ -1,8 +1,15 @@
 # Sourced by the scripts: what citywatch needs to build and test, installed when missing.
 APT_PACKAGES=(libzstd-dev zlib1g-dev libsqlite3-dev pkg-config ffmpeg python3 python3-venv)
 
+# Only the tests need these: the PostgreSQL store's tests start a server of their own.
+TEST_APT_PACKAGES=(postgresql)
+
 install_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}"
+}
+
+install_test_deps() {
+  "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
 }
 
 # py-motmetrics scores tracking (MOTA/IDF1) in the tests; it lives in a virtualenv under .build.

@@ -63,21 +63,47 @@ public enum ProcessRunner {
     /// Runs a product with output discarded and returns its exit status and peak resident memory,
     /// measured by the kernel for that process alone (`wait4`).
     public static func runMeasuringMemory(_ executable: String, _ arguments: [String]) throws -> (status: Int32, peakRSSBytes: Int) {
-        let path = productsDirectory.appendingPathComponent(executable).path
+        let pid = try spawn(productsDirectory.appendingPathComponent(executable).path, arguments, output: "/dev/null")
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
+        return (exitStatus(status), usage.ru_maxrss * 1024)
+    }
+
+    /// Runs a program that may leave a daemon behind (pg_ctl start): Foundation's `Process`
+    /// notices a child's end through a socket the child inherits, so a daemon keeping it open
+    /// would make `waitUntilExit` wait for the daemon. Here the child gets only stdin (/dev/null)
+    /// and one output file for stdout and stderr; returns the status and that output.
+    public static func runDetaching(_ path: String, _ arguments: [String]) throws -> Output {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log").path
+        defer { unlink(log) }
+        let pid = try spawn(path, arguments, output: log)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return Output(status: exitStatus(status), stdout: text, stderr: text)
+    }
+
+    /// posix_spawn with stdin from /dev/null, stdout and stderr to `output`, nothing else open.
+    private static func spawn(_ path: String, _ arguments: [String], output: String) throws -> pid_t {
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Every other descriptor open now (glibc's closefrom action is not visible to Swift).
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for fd in open where fd > 2 && fcntl(fd, F_GETFD) >= 0 { posix_spawn_file_actions_addclose(&actions, fd) }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
-        let exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return (exitStatus, usage.ru_maxrss * 1024)
+        return pid
+    }
+
+    private static func exitStatus(_ status: Int32) -> Int32 {
+        status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 }

@@ -44,12 +44,18 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let store: any EventStore
-        switch configuration.store {
-        case .sqlite(let path):
-            store = try SQLiteEventStore(path: path)
-        case .postgres:
-            FileHandle.standardError.write(Data("error: \(config): store.postgres is not available in this build yet\n".utf8))
-            throw ExitCode(78)
+        do {
+            switch configuration.store {
+            case .sqlite(let path):
+                store = try SQLiteEventStore(path: path)
+            case .postgres(let settings):
+                store = try await PostgresEventStore.open(settings.withPasswordFromFile(), logger: logger)
+            }
+        } catch {
+            // EX_UNAVAILABLE: systemd restarts the service after RestartSec (the database may be
+            // starting too); the message says which store and why.
+            FileHandle.standardError.write(Data("error: opening the store: \(error)\n".utf8))
+            throw ExitCode(69)
         }
         let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         let ingestor = BatchIngestor(

@@ -1,3 +1,4 @@
+import Foundation
 import Shared
 
 /// The aggregator's YAML configuration (`/etc/aggregator/aggregator.yaml`), documented in
@@ -19,6 +20,10 @@ struct AggregatorConfiguration: Decodable, Sendable {
         cityPath = try c.decode(String.self, forKey: .cityPath)
         store = try c.decode(StoreSettings.self, forKey: .store)
         retention = try c.decode(.retention, default: RetentionSettings())
+        if case .postgres = store, retention.maxBytes != nil {
+            // PostgreSQL keeps deleted rows' space for reuse: its files never shrink to a cap.
+            throw ConfigValueError("retention.max_bytes is not supported with store.postgres (use max_age_days)", at: "retention")
+        }
         metrics = try c.decode(.metrics, default: MetricsSettings())
     }
 
@@ -32,7 +37,14 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.tls.key = resolve(configuration.ingest.tls.key)
         configuration.ingest.tls.clientCA = resolve(configuration.ingest.tls.clientCA)
         configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
-        if case .sqlite(let file) = configuration.store { configuration.store = .sqlite(path: resolve(file)) }
+        switch configuration.store {
+        case .sqlite(let file):
+            configuration.store = .sqlite(path: resolve(file))
+        case .postgres(var settings):
+            settings.passwordFile = settings.passwordFile.map(resolve)
+            settings.caFile = settings.caFile.map(resolve)
+            configuration.store = .postgres(settings)
+        }
         return configuration
     }
 }
@@ -113,25 +125,57 @@ enum StoreSettings: Decodable, Sendable {
 
 /// config `store.postgres`.
 struct PostgresSettings: Decodable, Sendable, Hashable {
+    enum TLSMode: String, Decodable, Sendable { case disable, prefer, require }
+
     var host = "127.0.0.1"
     var port = 5432
     var user: String
     var password: String?
+    /// A file holding the password (first line), so that the configuration can be world-readable.
+    var passwordFile: String?
     var database: String
     /// Connections in the pool.
     var connections = 8
+    /// `prefer` (the default, like libpq) uses TLS when the server offers it; `require` also
+    /// verifies the server's certificate (system roots, or `ca_file`).
+    var tls = TLSMode.prefer
+    var caFile: String?
 
-    enum CodingKeys: String, CodingKey { case host, port, user, password, database, connections }
+    enum CodingKeys: String, CodingKey {
+        case host, port, user, password, passwordFile = "password_file", database, connections, tls, caFile = "ca_file"
+    }
+
+    init(user: String, database: String) {
+        self.user = user
+        self.database = database
+    }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decode(.host, default: host)
         port = try c.decode(.port, default: port)
+        guard (1...65535).contains(port) else { throw ConfigValueError("port must be 1...65535", at: "port") }
         user = try c.decode(String.self, forKey: .user)
         password = try c.decodeIfPresent(String.self, forKey: .password)
+        passwordFile = try c.decodeIfPresent(String.self, forKey: .passwordFile)
+        if password != nil, passwordFile != nil { throw ConfigValueError("set 'password' or 'password_file', not both", at: "password_file") }
         database = try c.decode(String.self, forKey: .database)
         connections = try c.decode(.connections, default: connections)
         guard (1...256).contains(connections) else { throw ConfigValueError("connections must be 1...256", at: "connections") }
+        tls = try c.decode(.tls, default: tls)
+        caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
+        if caFile != nil, tls != .require { throw ConfigValueError("ca_file needs tls: require", at: "ca_file") }
+    }
+
+    /// The settings with `password` read from `password_file` (its first line), if set.
+    func withPasswordFromFile() throws(StoreError) -> PostgresSettings {
+        guard let file = passwordFile else { return self }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw .failed("store.postgres.password_file: cannot read \(file)")
+        }
+        var settings = self
+        settings.password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return settings
     }
 }
 

@@ -34,6 +34,17 @@ struct EventRow: Sendable {
         "zone", "confidence_permille", "attributes", "snapshot",
     ]
 
+    /// The rows of a batch, in its order.
+    static func rows(of batch: IngestedBatch) throws(StoreError) -> [EventRow] {
+        do {
+            return try zip(batch.events, batch.districts).map {
+                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs)
+            }
+        } catch {
+            throw .failed("encoding attributes: \(error)")
+        }
+    }
+
     init(_ event: Event, agentID: String, batchSeq: UInt64, district: String, receivedAtMs: Int64) throws {
         self.agentID = agentID
         eventID = Int64(bitPattern: event.id)

@@ -1,8 +1,8 @@
 import Shared
 
-/// Where the aggregator keeps what agents sent. Implementation so far: `SQLiteEventStore`
-/// (embedded default); a PostgreSQL store for scale-out is to come behind the same protocol,
-/// with one contract suite for both.
+/// Where the aggregator keeps what agents sent: `SQLiteEventStore` (embedded default) or
+/// `PostgresEventStore` (scale-out), both held to one contract suite
+/// (Tests/AggregatorTests/Store/EventStoreContractTests.swift).
 ///
 /// `commit` is the only write on the ingest path and must be durable when it returns: the
 /// aggregator acks only what it returned for.

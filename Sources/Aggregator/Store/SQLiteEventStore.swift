@@ -42,14 +42,7 @@ final class SQLiteEventStore: EventStore {
         "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
 
     func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        let rows: [EventRow]
-        do {
-            rows = try zip(batch.events, batch.districts).map {
-                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs)
-            }
-        } catch {
-            throw .failed("encoding attributes: \(error)")
-        }
+        let rows = try EventRow.rows(of: batch)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
         return try await run { db in

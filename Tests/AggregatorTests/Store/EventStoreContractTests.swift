@@ -1,0 +1,240 @@
+@testable import Aggregator
+import Foundation
+import Logging
+import Shared
+import Testing
+import TestSupport
+
+/// Which store a contract test runs against: a real SQLite file, or a database of its own on a
+/// real PostgreSQL server started by the tests.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty store and what removes it.
+    func make() async throws -> (store: any EventStore, cleanUp: @Sendable () async -> Void) {
+        switch self {
+        case .sqlite:
+            let dir = try TestPaths.temporaryDirectory("store")
+            let store = try SQLiteEventStore(path: dir.appendingPathComponent("e.sqlite").path)
+            return (store, { await store.close(); try? FileManager.default.removeItem(at: dir) })
+        case .postgres:
+            let server = try await PostgresServer.shared()
+            let database = try server.createDatabase()
+            let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"))
+            return (store, { await store.close(); _ = try? server.psql("DROP DATABASE \(database) WITH (FORCE)") })
+        }
+    }
+}
+
+extension PostgresServer {
+    func settings(database: String, connections: Int = 8) -> PostgresSettings {
+        var settings = PostgresSettings(user: user, database: database)
+        settings.port = port
+        settings.tls = .disable
+        settings.connections = connections
+        return settings
+    }
+}
+
+/// One suite, unchanged for both stores: idempotent commits, exact round trips, queries,
+/// concurrency, age retention.
+@Suite struct EventStoreContractTests {
+    static func batch(_ generator: inout SyntheticEventGenerator, agent: String = "agent-1", seq: UInt64, count: Int) -> IngestedBatch {
+        let events = generator.next(count: count)
+        return IngestedBatch(
+            agentID: agent, batchSeq: seq, receivedAtMs: 1, events: events, districts: events.map { _ in "north" },
+            evicted: EvictionReport(), agentVersion: "test")
+    }
+
+    static func generator(_ agent: String = "agent-1", seed: UInt64 = 42) -> SyntheticEventGenerator {
+        var c = SyntheticEventGenerator.Configuration()
+        c.agentID = agent
+        c.seed = seed
+        return SyntheticEventGenerator(configuration: c)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func commits_areIdempotent_andQueriesFilter(kind: StoreKind) async throws {
+        let (store, cleanUp) = try await kind.make()
+        var generator = Self.generator()
+        let first = Self.batch(&generator, seq: 1, count: 100)
+        #expect(try await store.commit(first) == .committed(storedEvents: 100, committedSeq: 1))
+        #expect(try await store.commit(first) == .duplicate(committedSeq: 1))
+        // Out of order and with a gap: both accepted, the committed sequence is the highest.
+        let third = Self.batch(&generator, seq: 3, count: 10)
+        #expect(try await store.commit(third) == .committed(storedEvents: 10, committedSeq: 3))
+        var second = Self.batch(&generator, seq: 2, count: 10)
+        second.events.append(first.events[0])  // an event already stored under batch 1
+        second.districts.append("north")
+        #expect(try await store.commit(second) == .committed(storedEvents: 10, committedSeq: 3))
+        #expect(try await store.eventCount() == 120)
+        #expect(try await store.committedSequence(agent: "agent-1") == 3)
+        #expect(try await store.committedSequence(agent: "nobody") == nil)
+        // An empty batch still advances the sequence.
+        #expect(try await store.commit(Self.batch(&generator, seq: 4, count: 0)) == .committed(storedEvents: 0, committedSeq: 4))
+
+        let eventKind = first.events[0].kind
+        let ofKind = try await store.events(EventQuery(kind: eventKind.rawValue, limit: 1000))
+        #expect(!ofKind.isEmpty && ofKind.allSatisfy { $0.event.kind == eventKind })
+        let all = first.events + second.events.dropLast() + third.events
+        #expect(ofKind.count == all.filter { $0.kind == eventKind }.count)
+        let newest = try await store.events(EventQuery(limit: 5))
+        #expect(newest.map(\.event.captureTimeMs) == all.map(\.captureTimeMs).sorted(by: >).prefix(5).map { $0 })
+        let camera = first.events[0].cameraID
+        let window = (all.map(\.captureTimeMs).min()!, all.map(\.captureTimeMs).sorted()[60])
+        let filtered = try await store.events(EventQuery(fromMs: window.0, toMs: window.1, camera: camera, district: "north", limit: 1000))
+        #expect(Set(filtered.map(\.event)) == Set(all.filter { $0.cameraID == camera && $0.captureTimeMs >= window.0 && $0.captureTimeMs < window.1 }))
+        #expect(try await store.events(EventQuery(district: "south")).isEmpty)
+        await cleanUp()
+    }
+
+    /// Every field comes back as sent: ids above Int64.max, boxes, zones, snapshots, attributes.
+    @Test(arguments: StoreKind.allCases)
+    func events_roundTripExactly(kind: StoreKind) async throws {
+        let (store, cleanUp) = try await kind.make()
+        var generator = Self.generator(seed: 7)
+        var batch = Self.batch(&generator, seq: UInt64(Int64.max), count: 400)
+        batch.events[0].id = UInt64.max
+        batch.events[1].trackID = UInt64(Int64.max) + 5
+        batch.events[2].snapshot = "snapshots/cam-1/2026-11-29T08:00:00Z.jpg"
+        batch.events[3].zone = nil
+        batch.events[3].box = nil
+        #expect(try await store.commit(batch) == .committed(storedEvents: 400, committedSeq: UInt64(Int64.max)))
+        let stored = try await store.events(EventQuery(limit: 1000))
+        #expect(stored.count == 400)
+        #expect(Set(stored.map(\.event)) == Set(batch.events))
+        #expect(stored.allSatisfy { $0.agentID == "agent-1" && $0.batchSeq == UInt64(Int64.max) && $0.district == "north" })
+        #expect(stored.contains { $0.event.box != nil } && stored.contains { $0.event.zone != nil } && stored.contains { !$0.event.attributes.isEmpty })
+        await cleanUp()
+    }
+
+    /// Many writers at once, the same batches resent concurrently by two of them: every event is
+    /// stored once and every batch is committed once.
+    @Test(arguments: StoreKind.allCases)
+    func concurrentCommits_storeEachEventOnce(kind: StoreKind) async throws {
+        let (store, cleanUp) = try await kind.make()
+        let agents = (1...4).map { "agent-\($0)" }
+        var batches: [IngestedBatch] = []
+        for (i, agent) in agents.enumerated() {
+            var generator = Self.generator(agent, seed: UInt64(i + 1))
+            for seq in 1...25 { batches.append(Self.batch(&generator, agent: agent, seq: UInt64(seq), count: 40)) }
+        }
+        let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
+            for batch in batches + batches {
+                group.addTask { try await store.commit(batch) }
+            }
+            return try await group.reduce(into: [CommitOutcome]()) { $0.append($1) }
+        }
+        let committed = outcomes.filter { if case .committed = $0 { true } else { false } }
+        #expect(committed.count == batches.count)
+        #expect(outcomes.count - committed.count == batches.count)
+        #expect(try await store.eventCount() == batches.count * 40)
+        for agent in agents { #expect(try await store.committedSequence(agent: agent) == 25) }
+        await cleanUp()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func retention_deletesByAge_andForgetsOldBatchRecords(kind: StoreKind) async throws {
+        let (store, cleanUp) = try await kind.make()
+        var generator = Self.generator()
+        var batches: [IngestedBatch] = []
+        for seq in 1...20 {
+            batches.append(Self.batch(&generator, seq: UInt64(seq), count: 500))
+            _ = try await store.commit(batches[seq - 1])
+        }
+        #expect(try await store.commit(batches[0]) == .duplicate(committedSeq: 20))
+        let all = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs).sorted()
+        #expect(all.count == 10_000)
+        let median = all[5_000]
+
+        var settings = RetentionSettings()
+        settings.maxAgeDays = 1
+        let cutoffNow = median + 86_400_000  // "now" one day after the median event
+        let retention = RetentionService(store: store, settings: settings, now: { cutoffNow }, logger: Logger(label: "test"))
+        let deleted = await retention.sweep()
+        #expect(deleted == all.filter { $0 < median }.count)
+        let left = try await store.events(EventQuery(limit: 10_000))
+        #expect(left.allSatisfy { $0.event.captureTimeMs >= median })
+        // The records of batches received before the cutoff went too (the table stays bounded):
+        // a resend is committed again, and only its events still missing are stored.
+        let leftOfFirst = left.filter { $0.batchSeq == 1 }.count
+        #expect(try await store.commit(batches[0]) == .committed(storedEvents: 500 - leftOfFirst, committedSeq: 20))
+        await cleanUp()
+    }
+}
+
+/// What only one engine has: SQLite's byte cap and its durability pragma; PostgreSQL's
+/// session durability and concurrent migrations.
+@Suite struct StoreEngineTests {
+    @Test func sqlite_retentionShrinksToByteCap_oldestFirst() async throws {
+        let (store, cleanUp) = try await StoreKind.sqlite.make()
+        var generator = EventStoreContractTests.generator()
+        for seq in 1...20 { _ = try await store.commit(EventStoreContractTests.batch(&generator, seq: UInt64(seq), count: 500)) }
+        let all = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs)
+        let before = try await store.sizeBytes()
+        var settings = RetentionSettings()
+        settings.maxAgeDays = 36500
+        settings.maxBytes = before / 2
+        let shrinking = RetentionService(store: store, settings: settings, now: { all.max()! }, logger: Logger(label: "test"))
+        #expect(await shrinking.sweep() > 0)
+        #expect(try await store.sizeBytes() <= before / 2)
+        // Oldest first: what is left is the newest part.
+        let remaining = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs)
+        #expect(remaining.count < all.count)
+        #expect(remaining.min()! >= all.sorted()[all.count - remaining.count])
+        #expect(remaining.max() == all.max())
+        await cleanUp()
+    }
+
+    /// Durable at commit: the writer runs synchronous = FULL (2), not GRDB's WAL default NORMAL.
+    @Test func sqlite_writerIsSynchronousFull() async throws {
+        let dir = try TestPaths.temporaryDirectory("store")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteEventStore(path: dir.appendingPathComponent("e.sqlite").path)
+        #expect(try await store.writerSynchronousLevel() == 2)
+        await store.close()
+    }
+
+    /// The store asks for `synchronous_commit = on` itself, so a database whose default is off
+    /// (a DBA's tuning) still gets durable acks.
+    @Test func postgres_sessionsCommitSynchronously_evenWhenTheDatabaseDefaultIsOff() async throws {
+        let server = try await PostgresServer.shared()
+        let database = try server.createDatabase()
+        try server.psql("ALTER DATABASE \(database) SET synchronous_commit = off")
+        let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"))
+        #expect(try await store.synchronousCommit() == "on")
+        await store.close()
+        try server.psql("DROP DATABASE \(database) WITH (FORCE)")
+    }
+
+    /// Several aggregators starting at once against an empty database: one migrates, the others
+    /// wait for it and find the schema in place.
+    @Test func postgres_concurrentOpens_migrateOnce() async throws {
+        let server = try await PostgresServer.shared()
+        let database = try server.createDatabase()
+        let settings = server.settings(database: database, connections: 2)
+        let stores = try await withThrowingTaskGroup(of: PostgresEventStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) } }
+            return try await group.reduce(into: [PostgresEventStore]()) { $0.append($1) }
+        }
+        #expect(stores.count == 4)
+        #expect(try server.psql("SELECT string_agg(id, ',') FROM citywatch_migrations", database: database) == "v1")
+        for store in stores { await store.close() }
+        try server.psql("DROP DATABASE \(database) WITH (FORCE)")
+    }
+
+    @Test func postgres_unreachableServer_isUnavailable() async throws {
+        var settings = PostgresSettings(user: "citywatch", database: "none")
+        settings.port = try PostgresServer.freePort()
+        settings.tls = .disable
+        do {
+            let store = try await PostgresEventStore.open(settings, logger: Logger(label: "test"), timeout: .seconds(3))
+            await store.close()
+            Issue.record("opened a store on a port nobody listens on")
+        } catch {
+            #expect(error.kind == .unavailable)
+        }
+    }
+}
