@@ -11,9 +11,14 @@ public final class RunningProcess: Sendable {
         let text = Mutex("")
     }
 
-    public init(_ executable: String, _ arguments: [String]) throws {
+    public convenience init(_ executable: String, _ arguments: [String]) throws {
+        try self.init(path: ProcessRunner.productsDirectory.appendingPathComponent(executable).path, arguments)
+    }
+
+    /// Any program by path (e.g. a product started through `unshare`).
+    public init(path: String, _ arguments: [String]) throws {
         let process = Process()
-        process.executableURL = ProcessRunner.productsDirectory.appendingPathComponent(executable)
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let err = Pipe()
         process.standardError = err
@@ -33,6 +38,7 @@ public final class RunningProcess: Sendable {
 
     public var stderr: String { output.text.withLock { $0 } }
     public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
 
     /// Waits (bounded) until stderr matches `pattern`; returns the first capture group.
     public func waitFor(_ pattern: String, timeout: Duration = .seconds(30)) async throws -> String {

@@ -20,27 +20,33 @@ struct BatchIngestor: Sendable {
     private let duplicateBatches = Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "duplicate")])
     private let storedEvents = Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "stored")])
     private let alreadyStoredEvents = Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "already_stored")])
+    private let refusedEvents = Counter(label: "citywatch_ingest_events_total", dimensions: [("result", "refused")])
+    private let compressedBytes = Counter(label: "citywatch_ingest_bytes_total", dimensions: [("form", "compressed")])
+    private let rawBytes = Counter(label: "citywatch_ingest_bytes_total", dimensions: [("form", "raw")])
 
     /// `agent` is the identity from the client certificate; the payload's own `agent_id` must
     /// agree with it. (Empty ids and the `batch_seq` range are the decoder's rules.)
     func ingest(body: [UInt8], agent: String) async -> Result<BatchAck, IngestFailure> {
+        compressedBytes.increment(by: body.count)
         let batch: EventBatch
         do {
-            batch = try BatchDecoder(limits: limits, dictionaries: dictionaries).decode(body)
+            let decoder = BatchDecoder(limits: limits, dictionaries: dictionaries)
+            batch = try decoder.decode(body)
+            rawBytes.increment(by: decoder.lastDecompressedBytes)
         } catch {
             return refuse(.from(error), agent: agent)
         }
         guard batch.agentID == agent else {
-            return refuse(.forbidden("agent_mismatch", "the batch says agent '\(batch.agentID)' but the certificate is '\(agent)'", field: "agent_id"), agent: agent)
+            return refuse(.forbidden("agent_mismatch", "the batch says agent '\(batch.agentID)' but the certificate is '\(agent)'", field: "agent_id"), agent: agent, events: batch.events.count)
         }
         var districts: [String] = []
         districts.reserveCapacity(batch.events.count)
         for (i, event) in batch.events.enumerated() {
             guard let camera = city.camerasByID[event.cameraID] else {
-                return refuse(.forbidden("unknown_camera", "camera '\(event.cameraID)' is not in the city model", field: "events[\(i)].camera_id"), agent: agent)
+                return refuse(.forbidden("unknown_camera", "camera '\(event.cameraID)' is not in the city model", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
             }
             guard camera.agent == agent else {
-                return refuse(.forbidden("camera_not_owned", "camera '\(event.cameraID)' belongs to another agent", field: "events[\(i)].camera_id"), agent: agent)
+                return refuse(.forbidden("camera_not_owned", "camera '\(event.cameraID)' belongs to another agent", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
             }
             districts.append(camera.district)
         }
@@ -55,9 +61,9 @@ struct BatchIngestor: Sendable {
         } catch {
             logger.warning("store commit failed", metadata: ["agent": "\(agent)", "batch_seq": "\(batch.batchSeq)", "error": "\(error)"])
             let failure = error.kind == .unavailable
-                ? IngestFailure.unavailable("the store is unavailable; retry later")
+                ? IngestFailure.unavailable("store_unavailable", "the store is unavailable; retry later")
                 : IngestFailure(status: 500, code: "store_failed", message: "the store failed to commit the batch")
-            return refuse(failure, agent: agent)
+            return refuse(failure, agent: agent, events: batch.events.count)
         }
         commitLatency.record(duration: ContinuousClock.now - started)
         Gauge(label: "citywatch_agent_last_seen_ms", dimensions: [("agent", agent)]).record(Double(received))
@@ -79,8 +85,10 @@ struct BatchIngestor: Sendable {
         }
     }
 
-    private func refuse(_ failure: IngestFailure, agent: String) -> Result<BatchAck, IngestFailure> {
+    /// `events`: how many events the refused batch carried (0 when it did not decode).
+    private func refuse(_ failure: IngestFailure, agent: String, events: Int = 0) -> Result<BatchAck, IngestFailure> {
         Counter(label: "citywatch_ingest_batches_total", dimensions: [("result", "refused"), ("code", failure.code)]).increment()
+        if events > 0 { refusedEvents.increment(by: events) }
         if !failure.isRetryable {
             logger.notice("batch refused", metadata: ["agent": "\(agent)", "status": "\(failure.status)", "code": "\(failure.code)", "message": "\(failure.message)"])
         }

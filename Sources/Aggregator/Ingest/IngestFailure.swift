@@ -18,8 +18,9 @@ struct IngestFailure: Error, Sendable, Hashable {
         IngestFailure(status: 403, code: code, message: message, field: field)
     }
 
-    static func unavailable(_ message: String) -> IngestFailure {
-        IngestFailure(status: 503, code: "unavailable", message: message)
+    /// 503: `overloaded` (too many batches in progress) or `store_unavailable`.
+    static func unavailable(_ code: String, _ message: String) -> IngestFailure {
+        IngestFailure(status: 503, code: code, message: message)
     }
 
     var isRetryable: Bool { status == 429 || status == 503 }

@@ -50,7 +50,7 @@ enum IngestServer {
             return failure(.from(.compressedTooLarge(length, limit: maxBody)), settings)
         }
         guard gate.tryEnter() else {
-            return failure(.unavailable("too many batches in progress; retry later"), settings)
+            return failure(.unavailable("overloaded", "too many batches in progress; retry later"), settings)
         }
         defer { gate.leave() }
         let body: [UInt8]

@@ -9,6 +9,8 @@ import SwiftProtobuf
 public final class BatchDecoder {
     public let limits: BatchLimits
     private let decompressor: ZstdDecompressor
+    /// Decompressed size of the last body `decode` decompressed (for bytes-in metrics).
+    public private(set) var lastDecompressedBytes = 0
 
     /// - Parameter dictionaries: the dictionaries agents may use, by id.
     public init(limits: BatchLimits = BatchLimits(), dictionaries: [ZstdDictionary] = []) {
@@ -33,6 +35,7 @@ public final class BatchDecoder {
         } catch {
             throw .badCompression(.corrupt("\(error)"))
         }
+        lastDecompressedBytes = raw.count
         return try decodeProtobuf(raw)
     }
 

@@ -17,12 +17,27 @@ final class AggregatorFixture {
     private(set) var port = 0
     private(set) var metricsPort = 0
 
+    /// Where the fixture's aggregator stores events.
+    enum Store {
+        /// `path` relative to the fixture's directory.
+        case sqlite(path: String = "events.sqlite")
+        case postgres(port: Int, database: String)
+    }
+
     /// `dictionaries`: file names (in the fixture's directory) for `ingest.dictionaries`. The
     /// trust domain is left to its default, the city id.
-    init(dictionaries: [(name: String, bytes: [UInt8])] = []) throws {
-        pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"])
+    init(dictionaries: [(name: String, bytes: [UInt8])] = [], store: Store = .sqlite()) throws {
+        pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"], expiredAgents: ["agent-expired"])
         directory = try TestPaths.temporaryDirectory("aggregator")
-        databasePath = directory.appendingPathComponent("events.sqlite").path
+        let storeYAML: String
+        switch store {
+        case .sqlite(let path):
+            databasePath = directory.appendingPathComponent(path).path
+            storeYAML = "sqlite:\n    path: \(path)"
+        case .postgres(let port, let database):
+            databasePath = ""
+            storeYAML = "postgres: {host: 127.0.0.1, port: \(port), user: citywatch, database: \(database), tls: disable}"
+        }
         let cameras = (1...2).flatMap { agent in
             (1...8).map { c in
                 "  - {id: cam-\(agent)-0\(c), agent: agent-\(agent), district: \(agent == 1 ? "north" : "south")}"
@@ -52,8 +67,7 @@ final class AggregatorFixture {
               host: 127.0.0.1
               port: 0
             store:
-              sqlite:
-                path: events.sqlite
+              \(storeYAML)
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         for dictionary in dictionaries {
@@ -61,9 +75,13 @@ final class AggregatorFixture {
         }
     }
 
-    /// Starts (or restarts) the server and waits until it listens.
-    func start() async throws {
-        let server = try RunningProcess("aggregator", ["serve", "--config", configPath])
+    /// Starts (or restarts) the server and waits until it listens. `launcher`: a program and its
+    /// arguments that exec the aggregator's path and arguments appended to them (e.g. `unshare`).
+    func start(launcher: [String] = []) async throws {
+        let arguments = ["serve", "--config", configPath]
+        let server = launcher.isEmpty
+            ? try RunningProcess("aggregator", arguments)
+            : try RunningProcess(path: launcher[0], Array(launcher.dropFirst()) + [ProcessRunner.productsDirectory.appendingPathComponent("aggregator").path] + arguments)
         self.server = server
         port = Int(try await server.waitFor(#"ingest_port=(\d+)"#)) ?? 0
         metricsPort = Int(try await server.waitFor(#"metrics_port=(\d+)"#)) ?? 0

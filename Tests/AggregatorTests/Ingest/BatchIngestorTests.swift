@@ -37,7 +37,7 @@ import Testing
 
     @Test func storeUnavailable_is503WithRetryAfter_storeFailure_is500() async throws {
         let unavailable = try await ingest(storeError: .unavailable("disk full"))
-        #expect(unavailable?.status == 503 && unavailable?.code == "unavailable" && unavailable?.isRetryable == true)
+        #expect(unavailable?.status == 503 && unavailable?.code == "store_unavailable" && unavailable?.isRetryable == true)
         #expect(unavailable?.retryAfter(seconds: 7) == "7")
 
         let failed = try await ingest(storeError: .failed("corrupt"))

@@ -1,6 +1,7 @@
 @testable import Aggregator
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import Shared
 import Testing
 import TestSupport
@@ -54,9 +55,15 @@ import TestSupport
         await fixture.cleanUp()
     }
 
+    /// The value of one sample line (`name{labels} value`) in Prometheus text.
+    static func sample(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.dropFirst(series.count + 1)) }
+    }
+
     @Test func refusals_nameTheProblem_andStoreNothing() async throws {
         let fixture = try AggregatorFixture()
         try await fixture.start()
+        var bomb: [UInt8] = []
         try await fixture.withClient(agent: "agent-2") { agent2 in
         // agent-2 sending agent-1's cameras (the payload even claims agent-1's identity in one case).
         var generator1 = AggregatorFixture.generator(agent: "agent-1")
@@ -79,7 +86,7 @@ import TestSupport
         let good = try AggregatorFixture.batch(&generator2, seq: 1, events: 5)
         let wrongType = try await fixture.post(good.body, client: agent2, contentType: "application/json")
         #expect(wrongType.status == 415 && wrongType.errorCode == "unsupported_media_type")
-        let bomb = ZstdBomb.make(expandedBytes: 512 << 20, declareSize: false)
+        bomb = ZstdBomb.make(expandedBytes: 512 << 20, declareSize: false)
         let exploded = try await fixture.post(bomb, client: agent2)
         #expect(exploded.status == 413 && exploded.errorCode == "decompressed_too_large")
         // The agent's encoder refuses this; a foreign or broken client might still send it.
@@ -98,6 +105,12 @@ import TestSupport
         #expect(metrics.contains(#"citywatch_ingest_batches_total{result="committed"} 1"#), "\(metrics)")
         #expect(metrics.contains(#"code="camera_not_owned""#) && metrics.contains(#"code="agent_mismatch""#))
         #expect(metrics.contains("citywatch_ingest_commit_seconds"))
+        #expect(Self.sample(metrics, #"citywatch_ingest_events_total{result="refused"}"#) == 30)  // 3 batches of 10 refused after decoding
+        #expect(Self.sample(metrics, #"citywatch_ingest_events_total{result="stored"}"#) == 5)
+        let compressed = try #require(Self.sample(metrics, #"citywatch_ingest_bytes_total{form="compressed"}"#))
+        let raw = try #require(Self.sample(metrics, #"citywatch_ingest_bytes_total{form="raw"}"#))
+        #expect(compressed > Double(bomb.count) && raw > 0)
+        #expect(metrics.contains(#"citywatch_agent_last_seen_ms{agent="agent-2"}"#))
         await fixture.cleanUp()
     }
 
@@ -126,15 +139,28 @@ import TestSupport
         await with.cleanUp()
     }
 
-    @Test func clientsWithoutAFleetCertificate_areRefusedAtTheHandshake() async throws {
+    /// The server ends the connection during TLS (the client sees it closed or a TLS alert), not
+    /// by a timeout nor with an HTTP status.
+    static func expectRefusedAtHandshake(_ fixture: AggregatorFixture, _ body: [UInt8], client: HTTPClient) async {
+        do {
+            let reply = try await fixture.post(body, client: client, timeout: .seconds(5))
+            Issue.record("not refused at the handshake: HTTP \(reply.status)")
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+        } catch is NIOSSLError {
+        } catch {
+            Issue.record("expected the TLS handshake to be refused, got \(error)")
+        }
+    }
+
+    @Test func clientsWithoutAValidFleetCertificate_areRefusedAtTheHandshake() async throws {
         let fixture = try AggregatorFixture()
         try await fixture.start()
         var generator = AggregatorFixture.generator(agent: "agent-1")
         let batch = try AggregatorFixture.batch(&generator, seq: 1, events: 3)
 
-        try await fixture.withClient(agent: nil) { anonymous in
-            await #expect(throws: (any Error).self) { _ = try await fixture.post(batch.body, client: anonymous, timeout: .seconds(5)) }
-        }
+        try await fixture.withClient(agent: nil) { await Self.expectRefusedAtHandshake(fixture, batch.body, client: $0) }
+        // The fleet's own CA, but the certificate expired nine days ago.
+        try await fixture.withClient(agent: "agent-expired") { await Self.expectRefusedAtHandshake(fixture, batch.body, client: $0) }
 
         // A certificate from another CA (another city's fleet) for an agent of the same name.
         let otherFleet = try TestPKI(city: "testcity", agents: ["agent-1"])
@@ -142,7 +168,7 @@ import TestSupport
             certificatePath: otherFleet.directory.agentCertificatePath("agent-1"), keyPath: otherFleet.directory.agentKeyPath("agent-1"),
             serverCAPath: fixture.pki.directory.caCertificatePath)
         let impostor = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-        await #expect(throws: (any Error).self) { _ = try await fixture.post(batch.body, client: impostor, timeout: .seconds(5)) }
+        await Self.expectRefusedAtHandshake(fixture, batch.body, client: impostor)
         try await impostor.shutdown()
         otherFleet.cleanUp()
         #expect(try await storedCount(fixture) == 0)
