@@ -124,9 +124,15 @@ let package = Package(
             dependencies: [
                 "Shared",
                 "EdgeAgent",
+                "Aggregator",
+                "TestSupport",
                 "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Benchmarks/bench",
             swiftSettings: strictSettings

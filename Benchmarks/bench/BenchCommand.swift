@@ -3,11 +3,11 @@ import ArgumentParser
 /// `bench`: every performance figure citywatch claims, one subcommand per suite. Build in release:
 /// `swift run -c release bench wire [--json]`.
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "citywatch benchmarks. Each suite prints a table, or JSON lines with --json.",
-        subcommands: [WireSuite.self, VisionSuite.self]
+        subcommands: [WireSuite.self, VisionSuite.self, IngestSuite.self]
     )
 }
 

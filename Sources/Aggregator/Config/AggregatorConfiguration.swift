@@ -69,7 +69,7 @@ struct IngestSettings: Decodable, Sendable {
         case retryAfterSeconds = "retry_after_s", dictionaries
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decode(.host, default: host)
         port = try c.decode(.port, default: port)
@@ -124,33 +124,33 @@ enum StoreSettings: Decodable, Sendable {
 }
 
 /// config `store.postgres`.
-struct PostgresSettings: Decodable, Sendable, Hashable {
-    enum TLSMode: String, Decodable, Sendable { case disable, prefer, require }
+package struct PostgresSettings: Decodable, Sendable, Hashable {
+    package enum TLSMode: String, Decodable, Sendable { case disable, prefer, require }
 
-    var host = "127.0.0.1"
-    var port = 5432
+    package var host = "127.0.0.1"
+    package var port = 5432
     var user: String
     var password: String?
     /// A file holding the password (first line), so that the configuration can be world-readable.
     var passwordFile: String?
     var database: String
     /// Connections in the pool.
-    var connections = 8
+    package var connections = 8
     /// `prefer` (the default, like libpq) uses TLS when the server offers it; `require` also
     /// verifies the server's certificate (system roots, or `ca_file`).
-    var tls = TLSMode.prefer
+    package var tls = TLSMode.prefer
     var caFile: String?
 
     enum CodingKeys: String, CodingKey {
         case host, port, user, password, passwordFile = "password_file", database, connections, tls, caFile = "ca_file"
     }
 
-    init(user: String, database: String) {
+    package init(user: String, database: String) {
         self.user = user
         self.database = database
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decode(.host, default: host)
         port = try c.decode(.port, default: port)
@@ -210,7 +210,7 @@ struct MetricsSettings: Decodable, Sendable {
 
     init() {}
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decode(.host, default: host)
         port = try c.decode(.port, default: port)

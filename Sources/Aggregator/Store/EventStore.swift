@@ -6,7 +6,7 @@ import Shared
 ///
 /// `commit` is the only write on the ingest path and must be durable when it returns: the
 /// aggregator acks only what it returned for.
-protocol EventStore: Sendable {
+package protocol EventStore: Sendable {
     /// Stores a batch exactly once: a batch (agent, seq) committed before returns `.duplicate`
     /// and stores nothing; events whose (agent, event id) is already stored are skipped.
     func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome
@@ -39,7 +39,7 @@ protocol EventStore: Sendable {
 }
 
 /// A decoded, validated batch with what the aggregator knows of it.
-struct IngestedBatch: Sendable {
+package struct IngestedBatch: Sendable {
     var agentID: String
     var batchSeq: UInt64
     var receivedAtMs: Int64
@@ -48,9 +48,22 @@ struct IngestedBatch: Sendable {
     var districts: [String]
     var evicted: EvictionReport
     var agentVersion: String
+
+    package init(
+        agentID: String, batchSeq: UInt64, receivedAtMs: Int64, events: [Event], districts: [String], evicted: EvictionReport,
+        agentVersion: String
+    ) {
+        self.agentID = agentID
+        self.batchSeq = batchSeq
+        self.receivedAtMs = receivedAtMs
+        self.events = events
+        self.districts = districts
+        self.evicted = evicted
+        self.agentVersion = agentVersion
+    }
 }
 
-enum CommitOutcome: Sendable, Hashable {
+package enum CommitOutcome: Sendable, Hashable {
     /// Newly committed; `storedEvents` may be below the batch's count when some events were
     /// already stored by another batch.
     case committed(storedEvents: Int, committedSeq: UInt64)
@@ -60,7 +73,7 @@ enum CommitOutcome: Sendable, Hashable {
 
 /// Store failures: `unavailable` is retryable (503 to the agent), the rest are bugs or
 /// corruption (500).
-struct StoreError: Error, CustomStringConvertible {
+package struct StoreError: Error, CustomStringConvertible {
     enum Kind: String, Sendable { case unavailable, failed }
     var kind: Kind
     var message: String
@@ -68,11 +81,11 @@ struct StoreError: Error, CustomStringConvertible {
     static func unavailable(_ message: String) -> StoreError { StoreError(kind: .unavailable, message: message) }
     static func failed(_ message: String) -> StoreError { StoreError(kind: .failed, message: message) }
 
-    var description: String { "store \(kind.rawValue): \(message)" }
+    package var description: String { "store \(kind.rawValue): \(message)" }
 }
 
 /// Filters for `EventStore.events` (the query API grows it).
-struct EventQuery: Sendable, Hashable {
+package struct EventQuery: Sendable, Hashable {
     var fromMs: Int64?
     var toMs: Int64?
     var agent: String?
@@ -83,7 +96,7 @@ struct EventQuery: Sendable, Hashable {
 }
 
 /// An event as stored, with where it came from.
-struct StoredEvent: Sendable, Hashable {
+package struct StoredEvent: Sendable, Hashable {
     var agentID: String
     var batchSeq: UInt64
     var district: String

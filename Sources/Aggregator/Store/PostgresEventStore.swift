@@ -9,7 +9,7 @@ import Shared
 /// the server's `synchronous_commit` (on by default) makes it durable before the ack.
 ///
 /// The pool runs in a task the store owns, from `open` to `close`.
-final class PostgresEventStore: EventStore {
+package final class PostgresEventStore: EventStore {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
     private let logger: Logger
@@ -27,7 +27,7 @@ final class PostgresEventStore: EventStore {
     /// Connects, migrates the schema (serialised by an advisory lock, so several aggregators may
     /// start at once) and returns the store. Fails with `.unavailable` when the server cannot be
     /// reached within `timeout`.
-    static func open(_ settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10)) async throws(StoreError) -> PostgresEventStore {
+    package static func open(_ settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10)) async throws(StoreError) -> PostgresEventStore {
         let store = PostgresEventStore(client: PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger), logger: logger, timeout: timeout)
         do {
             try await store.bounded { client in
@@ -75,7 +75,7 @@ final class PostgresEventStore: EventStore {
                (SELECT committed_seq FROM agents WHERE agent_id = $1)
         """
 
-    func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
+    package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
         let rows = try EventRow.rows(of: batch)
         var binds = PostgresBindings(capacity: 28)
         binds.append(batch.agentID)
@@ -123,11 +123,11 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
+    package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
         try await value("SELECT committed_seq FROM agents WHERE agent_id = \(agent)", as: Int64.self).map { UInt64(bitPattern: $0) }
     }
 
-    func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
+    package func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
         var conditions: [String] = []
         var binds = PostgresBindings()
         func add(_ column: String, _ op: String, _ value: some PostgresDynamicTypeEncodable) {
@@ -149,11 +149,11 @@ final class PostgresEventStore: EventStore {
         }
     }
 
-    func eventCount() async throws(StoreError) -> Int {
+    package func eventCount() async throws(StoreError) -> Int {
         Int(try await value("SELECT count(*) FROM events", as: Int64.self) ?? 0)
     }
 
-    func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await deleted("""
             WITH d AS (DELETE FROM batches WHERE (agent_id, batch_seq) IN (
                 SELECT agent_id, batch_seq FROM batches WHERE received_at_ms < \(cutoffMs) LIMIT \(limit)) RETURNING 1)
@@ -161,7 +161,7 @@ final class PostgresEventStore: EventStore {
             """)
     }
 
-    func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await deleted("""
             WITH d AS (DELETE FROM events WHERE row_id IN (
                 SELECT row_id FROM events WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit)) RETURNING 1)
@@ -172,12 +172,12 @@ final class PostgresEventStore: EventStore {
     /// Not offered: PostgreSQL keeps deleted rows' space in its files for reuse (only VACUUM FULL
     /// returns it), so a cap on the files' size cannot be reached by deleting rows. The
     /// configuration refuses `retention.max_bytes` with this store; age retention applies.
-    func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
         throw .failed("retention.max_bytes is not supported with store.postgres")
     }
 
     /// The tables' on-disk size, indexes and TOAST included.
-    func sizeBytes() async throws(StoreError) -> Int64 {
+    package func sizeBytes() async throws(StoreError) -> Int64 {
         try await value(
             "SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8",
             as: Int64.self) ?? 0
@@ -188,7 +188,7 @@ final class PostgresEventStore: EventStore {
         try await value("SHOW synchronous_commit", as: String.self)
     }
 
-    func close() async {
+    package func close() async {
         runner.cancel()
         await runner.value
     }

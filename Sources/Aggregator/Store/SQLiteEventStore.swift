@@ -5,13 +5,13 @@ import Shared
 /// The embedded store: one SQLite file through GRDB, WAL mode with `synchronous = FULL`, so a
 /// commit has reached the disk (WAL fsynced) before `commit` returns and the batch is acked.
 /// Readers see snapshots (WAL), so retention never deletes under a running query.
-final class SQLiteEventStore: EventStore {
+package final class SQLiteEventStore: EventStore {
     let path: String
     private let pool: DatabasePool
 
     /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
     /// existing database for queries only (tools, tests beside a running server).
-    init(path: String, readOnly: Bool = false) throws(StoreError) {
+    package init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -41,7 +41,7 @@ final class SQLiteEventStore: EventStore {
     private static let insertEvent =
         "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
 
-    func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
+    package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
         let rows = try EventRow.rows(of: batch)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
@@ -83,13 +83,13 @@ final class SQLiteEventStore: EventStore {
         ]
     }
 
-    func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
+    package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
         try await read { db in
             try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]).map { UInt64(bitPattern: $0) }
         }
     }
 
-    func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
+    package func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
@@ -110,11 +110,11 @@ final class SQLiteEventStore: EventStore {
         }
     }
 
-    func eventCount() async throws(StoreError) -> Int {
+    package func eventCount() async throws(StoreError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
-    func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await run { db in
             try db.execute(
                 sql: "DELETE FROM batches WHERE (agent_id, batch_seq) IN (SELECT agent_id, batch_seq FROM batches WHERE received_at_ms < ? LIMIT ?)",
@@ -123,7 +123,7 @@ final class SQLiteEventStore: EventStore {
         }
     }
 
-    func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await run { db in
             try db.execute(
                 sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events WHERE capture_time_ms < ? ORDER BY capture_time_ms LIMIT ?)",
@@ -132,7 +132,7 @@ final class SQLiteEventStore: EventStore {
         }
     }
 
-    func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
+    package func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
         var size = try await sizeBytes()
         guard size > maxBytes else { return 0 }
         var remaining = try await eventCount()
@@ -156,7 +156,7 @@ final class SQLiteEventStore: EventStore {
     }
 
     /// Pages in use (free pages are reused by new rows, so they do not count).
-    func sizeBytes() async throws(StoreError) -> Int64 {
+    package func sizeBytes() async throws(StoreError) -> Int64 {
         try await read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
@@ -170,7 +170,7 @@ final class SQLiteEventStore: EventStore {
         try await run { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    func close() async {
+    package func close() async {
         try? pool.close()
     }
 
