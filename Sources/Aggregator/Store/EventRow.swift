@@ -35,17 +35,13 @@ struct EventRow: Sendable {
     ]
 
     /// The rows of a batch, in its order.
-    static func rows(of batch: IngestedBatch) throws(StoreError) -> [EventRow] {
-        do {
-            return try zip(batch.events, batch.districts).map {
-                try EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs)
-            }
-        } catch {
-            throw .failed("encoding attributes: \(error)")
+    static func rows(of batch: IngestedBatch) -> [EventRow] {
+        zip(batch.events, batch.districts).map {
+            EventRow($0, agentID: batch.agentID, batchSeq: batch.batchSeq, district: $1, receivedAtMs: batch.receivedAtMs)
         }
     }
 
-    init(_ event: Event, agentID: String, batchSeq: UInt64, district: String, receivedAtMs: Int64) throws {
+    init(_ event: Event, agentID: String, batchSeq: UInt64, district: String, receivedAtMs: Int64) {
         self.agentID = agentID
         eventID = Int64(bitPattern: event.id)
         lifecycleID = Int64(bitPattern: event.lifecycleID)
@@ -66,7 +62,7 @@ struct EventRow: Sendable {
         boxHeight = event.box.map { Int($0.heightUnits) }
         zone = event.zone
         confidencePermille = Int(event.confidence.permille)
-        attributes = try event.attributes.jsonObject()
+        attributes = event.attributes.jsonObject()
         snapshot = event.snapshot
     }
 

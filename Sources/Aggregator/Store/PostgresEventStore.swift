@@ -76,7 +76,7 @@ package final class PostgresEventStore: EventStore {
         """
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        let rows = try EventRow.rows(of: batch)
+        let rows = EventRow.rows(of: batch)
         var binds = PostgresBindings(capacity: 28)
         binds.append(batch.agentID)
         binds.append(Int64(bitPattern: batch.batchSeq))

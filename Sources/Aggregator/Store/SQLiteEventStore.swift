@@ -16,6 +16,9 @@ package final class SQLiteEventStore: EventStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.readonly = readOnly
+        // Before WAL mode is set up (fixed after that): large pages mean fewer page writes and a
+        // shallower tree for a bulk-insert workload. Existing databases keep their page size.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)") }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             guard !readOnly else { return }
@@ -27,6 +30,8 @@ package final class SQLiteEventStore: EventStore {
             throw Self.mapped(error)
         }
     }
+
+    static let pageSize = 32_768
 
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -42,7 +47,7 @@ package final class SQLiteEventStore: EventStore {
         "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        let rows = try EventRow.rows(of: batch)
+        let rows = EventRow.rows(of: batch)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
         return try await run { db in
@@ -54,11 +59,7 @@ package final class SQLiteEventStore: EventStore {
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
             let statement = try db.cachedStatement(sql: Self.insertEvent)
-            var stored = 0
-            for row in rows {
-                try statement.execute(arguments: Self.arguments(row))
-                stored += db.changesCount
-            }
+            let stored = try SQLiteRowInserter.insert(rows, with: statement, in: db)
             let committed = try Int64.fetchOne(
                 db,
                 sql: """
@@ -73,14 +74,6 @@ package final class SQLiteEventStore: EventStore {
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed))
         }
-    }
-
-    private static func arguments(_ r: EventRow) -> StatementArguments {
-        [
-            r.agentID, r.eventID, r.lifecycleID, r.batchSeq, r.cameraID, r.districtID, r.kind, r.phase, r.severity, r.severityRank,
-            r.captureTimeMs, r.agentTimeMs, r.receivedAtMs, r.trackID, r.boxX, r.boxY, r.boxWidth, r.boxHeight, r.zone,
-            r.confidencePermille, r.attributes, r.snapshot,
-        ]
     }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {

@@ -195,6 +195,10 @@ extension PostgresServer {
         let store = try SQLiteEventStore(path: dir.appendingPathComponent("e.sqlite").path)
         #expect(try await store.writerSynchronousLevel() == 2)
         await store.close()
+        // Created with large pages (set before WAL mode fixes the size).
+        let pageSize = try ProcessRunner.runTool(
+            "/usr/bin/python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA page_size').fetchone()[0])", dir.appendingPathComponent("e.sqlite").path])
+        #expect(pageSize.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(SQLiteEventStore.pageSize)")
     }
 
     /// The store asks for `synchronous_commit = on` itself, so a database whose default is off
