@@ -65,6 +65,7 @@ let package = Package(
                 "Shared",
                 "CZlib",
                 "CVisionKernels",
+                "CChecksum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -107,6 +108,12 @@ let package = Package(
             dependencies: ["Aggregator"],
             path: "Sources/Aggregator/Main",
             swiftSettings: strictSettings
+        ),
+        // CRC-32C for the spool's records (hardware instruction when the CPU has it).
+        .target(
+            name: "CChecksum",
+            path: "Sources/CChecksum",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]
         ),
         // The detection's per-pixel loops, in C so that clang vectorises them (see the header).
         .target(

@@ -1,0 +1,311 @@
+import Logging
+import Shared
+import Synchronization
+
+/// A durable, bounded, on-disk queue of events between detection and shipping
+/// (docs/SPOOL.md). One append-only segmented log per severity (a lane), so that eviction under
+/// the byte cap takes the lowest severity, oldest first, by deleting whole segments.
+///
+/// - `append` buffers; `sync` writes and fsyncs (group commit; with `.always` every append syncs).
+///   Only synced records are readable: what is shipped has survived a crash on the agent's side.
+/// - `read(after:)` returns events from the highest lane down, and a cursor; `ack(through:)`
+///   marks everything before a cursor as delivered. The ledger with acked positions is written
+///   before acked segments are deleted.
+/// - Recovery truncates a torn tail, skips and counts corrupt records, and never refuses to start
+///   nor wipes what is there.
+package final class Spool: Sendable {
+    package static let lanes = Severity.allCases.count
+
+    private let state: Mutex<State>
+    private let logger: Logger
+    package let settings: SpoolSettings
+    /// The highest event id found on disk at start (ids of new events must be above it).
+    package let recoveredMaxID: UInt64
+
+    package struct Cursor: Hashable, Sendable {
+        package var positions: [SpoolPosition]
+    }
+
+    package struct Read: Sendable {
+        package var events: [Event]
+        package var end: Cursor
+    }
+
+    package struct Stats: Sendable, Hashable {
+        package var bytes: Int
+        package var backlogBytes: Int
+        package var segments: Int
+        package var evictedEvents: UInt64
+        package var unreportedEvictedEvents: UInt64
+        package var corruptRecords: UInt64
+    }
+
+    struct Lane {
+        /// Segment index → durable size, for every segment file of the lane.
+        var sizes: [Int: Int] = [:]
+        /// The segment appends go to.
+        var tail = 0
+        var pending: [UInt8] = []
+        /// The last segment read for shipping (segments are immutable below their durable size).
+        var cache: (segment: Int, bytes: [UInt8])?
+    }
+
+    struct State: ~Copyable {
+        let storage: any SpoolStorage
+        var lanes: [Lane]
+        var ledger: SpoolLedger
+        var ledgerDirty = false
+        var tailsNeedingDirectorySync: Set<String> = []
+    }
+
+    static func segmentName(lane: Int, index: Int) -> String {
+        let digits = String(index)
+        return "lane\(lane)-" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits + ".seg"
+    }
+
+    static func parseSegment(_ name: String) -> (lane: Int, index: Int)? {
+        guard name.hasPrefix("lane"), name.hasSuffix(".seg") else { return nil }
+        let parts = name.dropFirst(4).dropLast(4).split(separator: "-")
+        guard parts.count == 2, let lane = Int(parts[0]), let index = Int(parts[1]), (0..<lanes).contains(lane) else { return nil }
+        return (lane, index)
+    }
+
+    /// Opens (recovering) the spool kept in `storage`.
+    package init(storage: sending any SpoolStorage, settings: SpoolSettings = SpoolSettings(), logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        let names = try storage.list()
+        for name in names where name.hasSuffix(".tmp") { try storage.remove(name) }
+        var ledger = SpoolLedger(lanes: Self.lanes)
+        if names.contains(SpoolLedger.fileName) {
+            if let read = SpoolLedger.decode(try storage.read(SpoolLedger.fileName), lanes: Self.lanes) {
+                ledger = read
+            } else {
+                logger.error("spool ledger unreadable: starting from the oldest segments (the aggregator drops what it already has)")
+            }
+        }
+        var lanes = Array(repeating: Lane(), count: Self.lanes)
+        var maxID: UInt64 = 0
+        for name in names {
+            guard let (lane, index) = Self.parseSegment(name) else { continue }
+            lanes[lane].sizes[index] = try storage.size(name)
+        }
+        for lane in 0..<Self.lanes {
+            let indices = lanes[lane].sizes.keys.sorted()
+            guard let last = indices.last else {
+                lanes[lane].tail = ledger.acked[lane].segment
+                continue
+            }
+            lanes[lane].tail = last
+            // The tail may end in a torn write: keep the intact prefix. The newest id is in the
+            // tail or, when the tail is empty, in the segment before it.
+            for index in indices.suffix(2).reversed() {
+                let name = Self.segmentName(lane: lane, index: index)
+                let bytes = try storage.read(name)
+                let scan = SpoolRecord.scan(bytes, from: 0)
+                if index == last {
+                    if scan.tornTail {
+                        logger.warning("spool: torn tail truncated", metadata: ["segment": "\(name)", "bytes": "\(scan.fileLength - scan.validEnd)"])
+                        try storage.truncate(name, to: scan.validEnd)
+                        try storage.sync(name)
+                    }
+                    lanes[lane].sizes[index] = scan.validEnd
+                }
+                ledger.corruptRecords += UInt64(scan.corrupt)
+                if let record = scan.records.last {
+                    maxID = max(maxID, SpoolRecord.id(ofPayload: bytes[record.payload]))
+                    break
+                }
+            }
+        }
+        recoveredMaxID = maxID
+        state = Mutex(State(storage: storage, lanes: lanes, ledger: ledger))
+    }
+
+    /// Buffers events (durable at the next `sync`, or now with `.always`).
+    package func append(_ events: [Event]) throws {
+        state.withLock { state in
+            for event in events {
+                SpoolRecord.frame(event, into: &state.lanes[event.severity.rank].pending)
+            }
+        }
+        if settings.commit == .always { try sync() }
+    }
+
+    /// Group commit: writes and fsyncs what was appended, persists the ledger when acks moved,
+    /// deletes acked segments, and evicts while over the byte cap. A full disk evicts and retries
+    /// once; what still cannot be written is counted as evicted, never thrown at the caller.
+    package func sync() throws {
+        try state.withLock { state in
+            for lane in 0..<Self.lanes where !state.lanes[lane].pending.isEmpty {
+                try write(lane: lane, &state)
+            }
+            if state.ledgerDirty {
+                try persistLedger(&state)
+                try deleteAcked(&state)
+            }
+            var evicted = false
+            while total(state) > settings.maxBytes, try evictOne(&state) { evicted = true }
+            if evicted || state.ledgerDirty { try persistLedger(&state) }
+        }
+    }
+
+    private func write(lane: Int, _ state: inout State) throws {
+        let segmentBytes = settings.effectiveSegmentBytes
+        let size = state.lanes[lane].sizes[state.lanes[lane].tail] ?? 0
+        if size > 0, size + state.lanes[lane].pending.count > segmentBytes {
+            state.lanes[lane].tail += 1
+        }
+        let tail = state.lanes[lane].tail
+        let name = Self.segmentName(lane: lane, index: tail)
+        let bytes = state.lanes[lane].pending
+        for attempt in 0..<2 {
+            let before = state.lanes[lane].sizes[tail] ?? 0
+            do {
+                let created = state.lanes[lane].sizes[tail] == nil
+                state.lanes[lane].sizes[tail] = before
+                try state.storage.append(name, bytes)
+                try state.storage.sync(name)
+                if created { try state.storage.syncDirectory() }
+                state.lanes[lane].sizes[tail] = before + bytes.count
+                state.lanes[lane].pending = []
+                return
+            } catch let error as SpoolIOError where error.isDiskFull {
+                try? state.storage.truncate(name, to: before)
+                if attempt == 0, try evictOne(&state, sparing: (lane, tail)) { continue }
+                let dropped = SpoolRecord.scan(bytes, from: 0).records.count
+                state.ledger.evictedEvents += UInt64(dropped)
+                state.ledger.evictedBytes += UInt64(bytes.count)
+                state.ledgerDirty = true
+                state.lanes[lane].pending = []
+                logger.error("spool: disk full, events dropped", metadata: ["events": "\(dropped)", "lane": "\(lane)"])
+                return
+            }
+        }
+    }
+
+    private func total(_ state: borrowing State) -> Int {
+        state.lanes.reduce(0) { $0 + $1.sizes.values.reduce(0, +) }
+    }
+
+    private func persistLedger(_ state: inout State) throws {
+        try state.storage.replace(SpoolLedger.fileName, with: state.ledger.encoded())
+        try state.storage.syncDirectory()
+        state.ledgerDirty = false
+    }
+
+    /// Removes segments wholly before each lane's acked position (the ledger saying so is durable).
+    private func deleteAcked(_ state: inout State) throws {
+        for lane in 0..<Self.lanes {
+            let acked = state.ledger.acked[lane]
+            for (index, size) in state.lanes[lane].sizes where index != state.lanes[lane].tail
+                && (index < acked.segment || (index == acked.segment && acked.offset >= size))
+            {
+                try state.storage.remove(Self.segmentName(lane: lane, index: index))
+                state.lanes[lane].sizes[index] = nil
+            }
+        }
+    }
+
+    /// Deletes the oldest segment of the lowest lane that has one, counting its undelivered
+    /// events as evicted. Returns false when there is nothing left to evict.
+    private func evictOne(_ state: inout State, sparing: (lane: Int, index: Int)? = nil) throws -> Bool {
+        for lane in 0..<Self.lanes {
+            guard let index = state.lanes[lane].sizes.keys.filter({ !(lane == sparing?.lane && $0 == sparing?.index) }).min() else { continue }
+            let name = Self.segmentName(lane: lane, index: index)
+            let size = state.lanes[lane].sizes[index] ?? 0
+            let acked = state.ledger.acked[lane]
+            var lost = 0
+            if index >= acked.segment, size > 0 {
+                let bytes = try state.storage.read(name)
+                lost = SpoolRecord.scan(bytes, from: index == acked.segment ? acked.offset : 0, limit: size).records.count
+            }
+            try state.storage.remove(name)
+            state.lanes[lane].sizes[index] = nil
+            if state.lanes[lane].cache?.segment == index { state.lanes[lane].cache = nil }
+            if index == state.lanes[lane].tail { state.lanes[lane].tail += 1 }
+            if acked.segment <= index {
+                state.ledger.acked[lane] = SpoolPosition(segment: index + 1, offset: 0)
+            }
+            state.ledger.evictedEvents += UInt64(lost)
+            state.ledger.evictedBytes += UInt64(size)
+            state.ledgerDirty = true
+            if lost > 0 {
+                logger.warning("spool full: evicted a segment", metadata: ["lane": "\(Severity.allCases[lane].rawValue)", "events": "\(lost)"])
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Durable events after `cursor` (after the acked positions when nil), highest severity first,
+    /// at most `maxEvents` and about `maxBytes` of records.
+    package func read(after cursor: Cursor? = nil, maxEvents: Int, maxBytes: Int = 1 << 20) throws -> Read {
+        try state.withLock { state in
+            var positions = (0..<Self.lanes).map { lane in max(cursor?.positions[lane] ?? state.ledger.acked[lane], state.ledger.acked[lane]) }
+            var events: [Event] = []
+            var bytes = 0
+            for lane in (0..<Self.lanes).reversed() {
+                let indices = state.lanes[lane].sizes.keys.filter { $0 >= positions[lane].segment }.sorted()
+                for index in indices {
+                    guard events.count < maxEvents, bytes < maxBytes else { break }
+                    let size = state.lanes[lane].sizes[index] ?? 0
+                    var offset = positions[lane].segment == index ? positions[lane].offset : 0
+                    guard offset < size else {
+                        positions[lane] = SpoolPosition(segment: index, offset: size)
+                        continue
+                    }
+                    if state.lanes[lane].cache?.segment != index || state.lanes[lane].cache!.bytes.count < size {
+                        state.lanes[lane].cache = (index, try state.storage.read(Self.segmentName(lane: lane, index: index)))
+                    }
+                    let content = state.lanes[lane].cache!.bytes
+                    let scan = SpoolRecord.scan(content, from: offset, limit: size)
+                    for record in scan.records {
+                        guard events.count < maxEvents, bytes < maxBytes else { break }
+                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload]) {
+                            events.append(event)
+                        } else {
+                            state.ledger.corruptRecords += 1
+                        }
+                        bytes += record.payload.count + SpoolRecord.headerBytes
+                        offset = record.payload.upperBound
+                    }
+                    if events.count < maxEvents, bytes < maxBytes { offset = size }
+                    positions[lane] = SpoolPosition(segment: index, offset: offset)
+                }
+            }
+            return Read(events: events, end: Cursor(positions: positions))
+        }
+    }
+
+    /// Everything before `cursor` is delivered (persisted at the next `sync`).
+    package func ack(through cursor: Cursor, reportedEvictions: UInt64 = 0) {
+        state.withLock { state in
+            for lane in 0..<Self.lanes where cursor.positions[lane] > state.ledger.acked[lane] {
+                state.ledger.acked[lane] = cursor.positions[lane]
+                state.ledgerDirty = true
+            }
+            if reportedEvictions > 0 {
+                state.ledger.reportedEvictedEvents = min(state.ledger.evictedEvents, state.ledger.reportedEvictedEvents + reportedEvictions)
+                state.ledgerDirty = true
+            }
+        }
+    }
+
+    package var stats: Stats {
+        state.withLock { state in
+            var backlog = 0
+            for lane in 0..<Self.lanes {
+                let acked = state.ledger.acked[lane]
+                for (index, size) in state.lanes[lane].sizes where index >= acked.segment {
+                    backlog += index == acked.segment ? max(0, size - acked.offset) : size
+                }
+            }
+            return Stats(
+                bytes: total(state), backlogBytes: backlog, segments: state.lanes.reduce(0) { $0 + $1.sizes.count },
+                evictedEvents: state.ledger.evictedEvents,
+                unreportedEvictedEvents: state.ledger.evictedEvents - state.ledger.reportedEvictedEvents,
+                corruptRecords: state.ledger.corruptRecords)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CChecksum
+import Shared
+
+/// A spool record on disk: `length` (u32 LE, payload bytes) · `crc32c` (u32 LE, of the payload) ·
+/// payload. The payload is the event id (u64 LE) followed by the event as a one-event protobuf
+/// batch (the wire's own codec, so the spool never has a second event format).
+package enum SpoolRecord {
+    static let headerBytes = 8
+    /// Larger lengths are corruption (an event is well under this).
+    static let maxPayloadBytes = 1 << 20
+
+    static func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBytes { cw_crc32c(0, $0.baseAddress, $0.count) }
+    }
+
+    /// Appends the framed record for `event` to `out`.
+    static func frame(_ event: Event, into out: inout [UInt8]) {
+        var payload: [UInt8] = []
+        withUnsafeBytes(of: event.id.littleEndian) { payload.append(contentsOf: $0) }
+        payload += BatchEncoder.protobufBytes(of: EventBatch(agentID: "spool", batchSeq: 1, events: [event]))
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc(payload[...]).littleEndian) { out.append(contentsOf: $0) }
+        out += payload
+    }
+
+    static func event(fromPayload payload: ArraySlice<UInt8>) throws -> Event {
+        let batch = try BatchDecoder().decodeProtobuf(Array(payload.dropFirst(8)))
+        guard let event = batch.events.first, batch.events.count == 1 else { throw CorruptRecord(events: batch.events.count) }
+        return event
+    }
+
+    struct CorruptRecord: Error { let events: Int }
+
+    static func readU32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+    }
+
+    static func id(ofPayload payload: ArraySlice<UInt8>) -> UInt64 {
+        var id: UInt64 = 0
+        for (i, b) in payload.prefix(8).enumerated() { id |= UInt64(b) << (8 * UInt64(i)) }
+        return id
+    }
+
+    /// What a segment holds from `offset` on.
+    struct Scan {
+        /// Intact records: where each starts and its payload's range.
+        var records: [(offset: Int, payload: Range<Int>)] = []
+        /// End of the last intact record (or of a skipped corrupt one): what is valid.
+        var validEnd: Int
+        /// Records whose checksum failed but whose frame was complete (skipped).
+        var corrupt = 0
+        /// The bytes from `validEnd` to the end are an incomplete or unreadable tail.
+        var tornTail: Bool { validEnd < fileLength }
+        var fileLength: Int
+    }
+
+    /// Walks the records of `bytes` from `offset`. A frame cut short, a zero or absurd length, or
+    /// a bad checksum on the file's last frame is a torn tail (a write the crash interrupted); a
+    /// bad checksum on a complete frame followed by more data is a corrupt record, skipped.
+    /// Only the first `limit` bytes count (what is durable), without copying.
+    static func scan(_ bytes: [UInt8], from offset: Int, limit: Int? = nil) -> Scan {
+        let count = min(limit ?? bytes.count, bytes.count)
+        var scan = Scan(validEnd: offset, fileLength: count)
+        var at = offset
+        while at + headerBytes <= count {
+            let length = Int(readU32(bytes, at))
+            let end = at + headerBytes + length
+            guard length >= 8, length <= maxPayloadBytes, end <= count else { break }
+            let payload = (at + headerBytes)..<end
+            if crc(bytes[payload]) == readU32(bytes, at + 4) {
+                scan.records.append((at, payload))
+            } else if end == count {
+                break  // the last frame: a torn write, not rot
+            } else {
+                scan.corrupt += 1
+            }
+            at = end
+            scan.validEnd = end
+        }
+        return scan
+    }
+}

@@ -1,0 +1,217 @@
+@testable import EdgeAgent
+import Foundation
+import Logging
+import Shared
+import Testing
+import TestSupport
+
+/// The spool on real files and on a fault-injecting disk: delivery order, acks across restarts,
+/// the byte cap's eviction order, torn tails, corrupt records, crashes at random points, full disks.
+@Suite struct SpoolTests {
+    static let logger = Logger(label: "spool-test")
+
+    static func events(_ count: Int, seed: UInt64 = 1) -> [Event] {
+        var c = SyntheticEventGenerator.Configuration()
+        c.agentID = "agent-north"
+        c.seed = seed
+        var generator = SyntheticEventGenerator(configuration: c)
+        return generator.next(count: count)
+    }
+
+    /// Reads and acks everything, as a shipper would; returns what was delivered.
+    static func drain(_ spool: Spool, batch: Int = 50) throws -> [Event] {
+        var delivered: [Event] = []
+        while true {
+            let read = try spool.read(maxEvents: batch)
+            if read.events.isEmpty { return delivered }
+            delivered += read.events
+            spool.ack(through: read.end)
+        }
+    }
+
+    @Test func deliversDurableEvents_highestSeverityFirst_andAcksSurviveRestarts() throws {
+        let dir = try TestPaths.temporaryDirectory("spool")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let events = Self.events(2_000)
+        var spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
+        try spool.append(events)
+        #expect(try spool.read(maxEvents: 10).events.isEmpty)  // not durable yet: nothing to ship
+        try spool.sync()
+
+        let first = try spool.read(maxEvents: 700)
+        #expect(first.events.count == 700)
+        let ranks = first.events.map(\.severity.rank)
+        #expect(ranks == ranks.sorted(by: >))  // highest lane first
+        spool.ack(through: first.end)
+        try spool.sync()  // the ledger is written
+
+        spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
+        #expect(spool.recoveredMaxID == events.map(\.id).max())
+        let rest = try Self.drain(spool)
+        #expect(rest.count == 1_300)
+        #expect(Set((first.events + rest).map(\.id)) == Set(events.map(\.id)))
+        #expect(first.events + rest == (first.events + rest).map { e in events.first { $0.id == e.id }! })  // byte-exact events
+        for lane in 0..<Spool.lanes {  // within a severity, in append order
+            let ids = rest.filter { $0.severity.rank == lane }.map(\.id)
+            #expect(ids == ids.sorted())
+        }
+        try spool.sync()
+        #expect(spool.stats.backlogBytes == 0)
+    }
+
+    @Test func overTheCap_evictsLowestSeverityOldestFirst_andCountsIt() throws {
+        let storage = FaultyStorage(seed: 3)
+        var settings = SpoolSettings()
+        settings.maxBytes = 64 << 10
+        settings.segmentBytes = 4 << 10
+        let spool = try Spool(storage: storage, settings: settings, logger: Self.logger)
+        let events = Self.events(3_000, seed: 4)
+        for chunk in stride(from: 0, to: events.count, by: 100) {
+            try spool.append(Array(events[chunk..<min(chunk + 100, events.count)]))
+            try spool.sync()
+            #expect(spool.stats.bytes <= settings.maxBytes)
+        }
+        let stats = spool.stats
+        #expect(stats.evictedEvents > 0 && stats.unreportedEvictedEvents == stats.evictedEvents)
+        let kept = try Self.drain(spool, batch: 10_000)
+        #expect(UInt64(kept.count) + stats.evictedEvents == UInt64(events.count))
+        // What was evicted is of the lowest severities present: every kept event is at least as
+        // severe as some evicted one, and every event of the highest severity is kept.
+        let keptIDs = Set(kept.map(\.id))
+        let evicted = events.filter { !keptIDs.contains($0.id) }
+        let maxEvicted = evicted.map(\.severity.rank).max()!
+        #expect(events.filter { $0.severity.rank > maxEvicted }.allSatisfy { keptIDs.contains($0.id) })
+        // Within the lane being evicted, the oldest went first.
+        let laneKept = kept.filter { $0.severity.rank == maxEvicted }.map(\.id)
+        let laneEvicted = evicted.filter { $0.severity.rank == maxEvicted }.map(\.id)
+        if let oldestKept = laneKept.min(), let newestEvicted = laneEvicted.max() { #expect(newestEvicted < oldestKept) }
+        spool.ack(through: try spool.read(maxEvents: 1).end, reportedEvictions: stats.evictedEvents)
+        #expect(spool.stats.unreportedEvictedEvents == 0)
+    }
+
+    @Test func tornTailsAreTruncated_andCorruptRecordsSkipped_onRealFiles() throws {
+        let dir = try TestPaths.temporaryDirectory("spool")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var settings = SpoolSettings()
+        settings.segmentBytes = 16 << 10
+        let events = Self.events(600, seed: 5).map { var e = $0; e.severity = .high; return e }
+        var spool: Spool? = try Spool(storage: PosixSpoolStorage(directory: dir.path), settings: settings, logger: Self.logger)
+        for chunk in stride(from: 0, to: 600, by: 50) {
+            try spool!.append(Array(events[chunk..<chunk + 50]))
+            try spool!.sync()
+        }
+        spool = nil
+        let segments = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".seg") }.sorted()
+        #expect(segments.count >= 3)
+        // Rot in the middle of the first segment: one record's payload byte flipped.
+        let firstPath = dir.appendingPathComponent(segments[0]).path
+        var first = try [UInt8](Data(contentsOf: URL(fileURLWithPath: firstPath)))
+        first[SpoolRecord.headerBytes + 20] ^= 0xFF
+        try Data(first).write(to: URL(fileURLWithPath: firstPath))
+        // A torn write at the end of the last one.
+        let last = try FileHandle(forWritingTo: dir.appendingPathComponent(segments.last!))
+        try last.seekToEnd()
+        try last.write(contentsOf: Data([40, 0, 0, 0, 1, 2, 3]))
+        try last.close()
+
+        spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), settings: settings, logger: Self.logger)
+        let delivered = try Self.drain(spool!)
+        #expect(delivered.count == 599)
+        #expect(delivered.map(\.id) == events.dropFirst().map(\.id))
+        // Appending after recovery continues cleanly after the truncated tail.
+        try spool!.append(Self.events(1, seed: 99).map { var e = $0; e.id = 1_000_000; e.lifecycleID = 1_000_000; return e })
+        try spool!.sync()
+        let after = try spool!.read(maxEvents: 10)
+        #expect(after.events.map(\.id) == [1_000_000], "\(after)")
+    }
+
+    /// Hundreds of crashes at random points of random workloads: every event whose `sync`
+    /// returned is delivered after recovery, unless its ack was made durable; nothing is delivered
+    /// twice within a life, nothing invented, and each lane keeps its order.
+    @Test func randomCrashPoints_loseNothingDurable_andInventNothing() throws {
+        var failures: [String] = []
+        for trial in 0..<600 where failures.count < 3 {
+            var random = SplitMix64(seed: UInt64(trial) &* 7919 &+ 1)
+            let storage = FaultyStorage(seed: random.next())
+            storage.crashAt = Int.random(in: 1...400, using: &random)
+            var settings = SpoolSettings()
+            settings.segmentBytes = Int.random(in: 1...4, using: &random) * 2048
+            let all = Self.events(400, seed: UInt64(trial) + 1)
+            var durable = Set<UInt64>(), ackedDurably = Set<UInt64>(), acked = Set<UInt64>(), appended = Set<UInt64>()
+            var next = 0
+            do {
+                let spool = try Spool(storage: storage, settings: settings, logger: Self.logger)
+                var cursor: Spool.Cursor?
+                var readSoFar = Set<UInt64>()
+                var unsynced: [UInt64] = []
+                while next < all.count {
+                    switch Int.random(in: 0..<4, using: &random) {
+                    case 0, 1:
+                        let chunk = Array(all[next..<min(all.count, next + Int.random(in: 1...30, using: &random))])
+                        next += chunk.count
+                        try spool.append(chunk)
+                        appended.formUnion(chunk.map(\.id))
+                        unsynced += chunk.map(\.id)
+                    case 2:
+                        let ackedBefore = acked
+                        try spool.sync()
+                        durable.formUnion(unsynced)
+                        unsynced = []
+                        ackedDurably.formUnion(ackedBefore)
+                    default:
+                        let read = try spool.read(after: cursor, maxEvents: Int.random(in: 1...40, using: &random))
+                        cursor = read.end
+                        readSoFar.formUnion(read.events.map(\.id))
+                        if Bool.random(using: &random) {
+                            // Acks everything before the cursor: all this life has read so far.
+                            spool.ack(through: read.end)
+                            acked.formUnion(readSoFar)
+                        }
+                    }
+                }
+            } catch is FaultyStorage.Crash {
+            } catch {
+                failures.append("trial \(trial): unexpected \(error)")
+                continue
+            }
+            let recovered: Spool
+            do {
+                recovered = try Spool(storage: storage.afterCrash(), settings: settings, logger: Self.logger)
+            } catch {
+                failures.append("trial \(trial): recovery threw \(error)")
+                continue
+            }
+            let delivered = try Self.drain(recovered, batch: 37)
+            let ids = delivered.map(\.id)
+            let missing = durable.subtracting(ackedDurably).subtracting(acked).subtracting(ids)
+            if !missing.isEmpty {
+                let byLane = Dictionary(grouping: all.filter { missing.contains($0.id) }, by: \.severity.rank).mapValues { $0.map(\.id).sorted() }
+                failures.append("trial \(trial): lost \(missing.count) durable events \(byLane.mapValues { "\($0.first!)...\($0.last!) n=\($0.count)" }); delivered \(ids.count); files \(storage.directory.keys.sorted()) ops \(storage.operations)")
+            }
+            if Set(ids).count != ids.count { failures.append("trial \(trial): duplicates after recovery") }
+            if !Set(ids).isSubset(of: appended) { failures.append("trial \(trial): invented events") }
+            for lane in 0..<Spool.lanes {
+                let laneIDs = delivered.filter { $0.severity.rank == lane }.map(\.id)
+                if laneIDs != laneIDs.sorted() { failures.append("trial \(trial): lane \(lane) out of order") }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    @Test func fullDisk_evictsAndKeepsRunning() throws {
+        let storage = FaultyStorage(seed: 8)
+        storage.capacity = 48 << 10
+        var settings = SpoolSettings()
+        settings.segmentBytes = 4 << 10
+        let spool = try Spool(storage: storage, settings: settings, logger: Self.logger)
+        let events = Self.events(2_000, seed: 9)
+        for chunk in stride(from: 0, to: events.count, by: 50) {
+            try spool.append(Array(events[chunk..<chunk + 50]))
+            try spool.sync()  // never throws for a full disk
+            #expect(storage.usedBytes <= storage.capacity)
+        }
+        let kept = try Self.drain(spool, batch: 5_000)
+        #expect(spool.stats.evictedEvents > 0)
+        #expect(UInt64(kept.count) + spool.stats.evictedEvents == 2_000)
+    }
+}
