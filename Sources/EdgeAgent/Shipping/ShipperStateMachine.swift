@@ -1,0 +1,121 @@
+import Shared
+
+/// The shipper's decisions, without I/O or clocks of its own: which batches are in flight, when
+/// the next attempt may start, what the spool may consider delivered. The driver
+/// (`Shipper`) performs the sends and feeds outcomes back with the time they happened.
+///
+/// - Up to `maxInFlight` batches are outstanding at once (to hide 5G round trips); each keeps its
+///   `batch_seq` and content across retries, so a resend is a duplicate the aggregator recognises.
+/// - Acks may arrive out of order; the spool is acked only through the longest prefix of
+///   finished batches, so a crash never skips an unacked batch.
+/// - Retryable failures (network, 429, 503, 5xx) back off exponentially with full jitter, capped,
+///   and never give up; `Retry-After` is a floor. Permanent refusals (400, 413, 415, 403) finish the
+///   batch as dead-lettered: it leaves the spool (kept in the dead-letter area by the driver) so
+///   that it cannot block every later event.
+struct ShipperStateMachine {
+    struct Settings: Sendable {
+        var maxInFlight = 4
+        var backoffBase: Duration = .milliseconds(500)
+        var backoffCap: Duration = .seconds(60)
+    }
+
+    struct Batch: Sendable {
+        let seq: UInt64
+        let events: [Event]
+        /// The spool position after this batch's events.
+        let end: Spool.Cursor
+        /// Evicted events this batch reports.
+        let evictions: UInt64
+    }
+
+    enum Outcome: Sendable, Equatable {
+        case acked
+        /// A network error or 429/5xx; `retryAfterSeconds` from the response when it had one.
+        case retryable(retryAfterSeconds: Int?)
+        /// 400/403/413/415: this batch can never be accepted.
+        case permanent(status: Int)
+    }
+
+    /// What the driver should do after an outcome.
+    struct Effects: Equatable {
+        /// Ack the spool through this cursor, and mark these evictions reported.
+        var ackThrough: Spool.Cursor?
+        var reportedEvictions: UInt64 = 0
+        /// Move this batch to the dead-letter area.
+        var deadLetter: UInt64?
+    }
+
+    let settings: Settings
+    private(set) var nextSeq: UInt64
+    /// Outstanding batches in sequence order, with whether each is finished (acked or dead-lettered).
+    private(set) var window: [(batch: Batch, finished: Bool)] = []
+    /// Batches waiting to be (re)sent.
+    private(set) var ready: [UInt64] = []
+    /// Consecutive retryable failures (resets on an ack).
+    private(set) var failures = 0
+    /// No attempt starts before this instant (backoff), in the driver's clock's seconds.
+    private(set) var notBefore: Double = 0
+
+    init(settings: Settings = Settings(), firstSeq: UInt64) {
+        self.settings = settings
+        nextSeq = firstSeq
+    }
+
+    /// The cursor reads continue from: after the newest batch in the window.
+    var readCursor: Spool.Cursor? { window.last?.batch.end }
+
+    var hasRoomForNewBatch: Bool { window.count < settings.maxInFlight }
+
+    /// Takes a new batch of `events` ending at `end` into the window; returns its sequence.
+    mutating func open(events: [Event], end: Spool.Cursor, evictions: UInt64) -> Batch {
+        let batch = Batch(seq: nextSeq, events: events, end: end, evictions: evictions)
+        nextSeq += 1
+        window.append((batch, false))
+        ready.append(batch.seq)
+        return batch
+    }
+
+    /// The next batch to send at `now`, if any may go (not during backoff).
+    mutating func nextToSend(now: Double) -> Batch? {
+        guard now >= notBefore, !ready.isEmpty else { return nil }
+        let seq = ready.removeFirst()
+        return window.first { $0.batch.seq == seq }?.batch
+    }
+
+    /// Records what happened to batch `seq`. `random` in [0, 1) draws the jitter.
+    mutating func record(_ outcome: Outcome, seq: UInt64, now: Double, random: Double) -> Effects {
+        guard let index = window.firstIndex(where: { $0.batch.seq == seq }) else { return Effects() }
+        var effects = Effects()
+        switch outcome {
+        case .acked:
+            window[index].finished = true
+            failures = 0
+            notBefore = 0
+        case .permanent:
+            window[index].finished = true
+            effects.deadLetter = seq
+        case .retryable(let retryAfter):
+            failures += 1
+            let exponent = min(failures - 1, 30)
+            let base = settings.backoffBase.seconds * Double(1 << exponent)
+            var delay = min(settings.backoffCap.seconds, base) * random
+            if let retryAfter { delay = max(delay, Double(retryAfter)) }
+            notBefore = max(notBefore, now + delay)
+            ready.insert(seq, at: ready.firstIndex { $0 > seq } ?? ready.endIndex)
+            return effects
+        }
+        // Slide the window over the finished prefix.
+        var through: Spool.Cursor?
+        while let first = window.first, first.finished {
+            through = first.batch.end
+            effects.reportedEvictions += first.batch.evictions
+            window.removeFirst()
+        }
+        effects.ackThrough = through
+        return effects
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
