@@ -10,7 +10,7 @@ public struct EdgeAgentCommand: AsyncParsableCommand {
         commandName: "edge-agent",
         abstract: "citywatch edge agent: turns camera streams into events and ships them to the aggregator.",
         version: CitywatchVersion.current,
-        subcommands: [DetectCommand.self, SynthCommand.self]
+        subcommands: [RunCommand.self, DetectCommand.self, SynthCommand.self]
     )
 
     /// The executable's entry point (Sources/EdgeAgent/Main).

@@ -7,8 +7,13 @@ struct AgentConfiguration: Decodable, Sendable {
     var agentID: String
     /// config `cameras`.
     var cameras: [CameraConfiguration]
+    /// config `state_directory`: the spool and dead letters live here (default /var/lib/edge-agent).
+    var stateDirectory = "/var/lib/edge-agent"
+    var spool = SpoolConfiguration()
+    /// config `shipping` (required by `edge-agent run`).
+    var shipping: ShippingConfiguration?
 
-    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras }
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping }
 
     init(agentID: String, cameras: [CameraConfiguration]) {
         self.agentID = agentID
@@ -19,14 +24,29 @@ struct AgentConfiguration: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         agentID = try c.decode(String.self, forKey: .agentID)
         cameras = try c.decode(.cameras, default: [])
+        stateDirectory = try c.decode(.stateDirectory, default: stateDirectory)
+        spool = try c.decode(.spool, default: SpoolConfiguration())
+        shipping = try c.decodeIfPresent(ShippingConfiguration.self, forKey: .shipping)
         var seen = Set<String>()
         for (i, camera) in cameras.enumerated() where !seen.insert(camera.id).inserted {
             throw ConfigValueError("duplicate camera id '\(camera.id)'", at: "cameras[\(i)].id")
         }
     }
 
+    /// Loads the file; relative paths are relative to its directory.
     static func load(path: String) throws(ConfigError) -> AgentConfiguration {
-        try ConfigLoader.load(AgentConfiguration.self, fromFile: path)
+        var configuration = try ConfigLoader.load(AgentConfiguration.self, fromFile: path)
+        let base = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        func resolve(_ p: String) -> String { p.hasPrefix("/") || base.isEmpty ? p : "\(base)/\(p)" }
+        configuration.stateDirectory = resolve(configuration.stateDirectory)
+        configuration.spool.directory = configuration.spool.directory.map(resolve)
+        if var shipping = configuration.shipping {
+            shipping.certificate = resolve(shipping.certificate)
+            shipping.key = resolve(shipping.key)
+            shipping.ca = resolve(shipping.ca)
+            configuration.shipping = shipping
+        }
+        return configuration
     }
 }
 

@@ -55,7 +55,8 @@ package final class Spool: Sendable {
         var lanes: [Lane]
         var ledger: SpoolLedger
         var ledgerDirty = false
-        var tailsNeedingDirectorySync: Set<String> = []
+        /// Ids of the events appended since the last commit (returned by `sync`).
+        var pendingIDs: [UInt64] = []
     }
 
     static func segmentName(lane: Int, index: Int) -> String {
@@ -127,6 +128,7 @@ package final class Spool: Sendable {
         state.withLock { state in
             for event in events {
                 SpoolRecord.frame(event, into: &state.lanes[event.severity.rank].pending)
+                state.pendingIDs.append(event.id)
             }
         }
         if settings.commit == .always { try sync() }
@@ -135,8 +137,12 @@ package final class Spool: Sendable {
     /// Group commit: writes and fsyncs what was appended, persists the ledger when acks moved,
     /// deletes acked segments, and evicts while over the byte cap. A full disk evicts and retries
     /// once; what still cannot be written is counted as evicted, never thrown at the caller.
-    package func sync() throws {
+    /// Returns the ids of the events this commit made durable (or counted as evicted).
+    @discardableResult
+    package func sync() throws -> [UInt64] {
         try state.withLock { state in
+            let committed = state.pendingIDs
+            state.pendingIDs = []
             for lane in 0..<Self.lanes where !state.lanes[lane].pending.isEmpty {
                 try write(lane: lane, &state)
             }
@@ -147,6 +153,7 @@ package final class Spool: Sendable {
             var evicted = false
             while total(state) > settings.maxBytes, try evictOne(&state) { evicted = true }
             if evicted || state.ledgerDirty { try persistLedger(&state) }
+            return committed
         }
     }
 
@@ -287,6 +294,18 @@ package final class Spool: Sendable {
             }
             if reportedEvictions > 0 {
                 state.ledger.reportedEvictedEvents = min(state.ledger.evictedEvents, state.ledger.reportedEvictedEvents + reportedEvictions)
+                state.ledgerDirty = true
+            }
+        }
+    }
+
+    /// The shipper's next batch sequence, kept in the ledger (persisted at the next `sync`).
+    package var nextBatchSeq: UInt64 {
+        get { state.withLock { $0.ledger.nextBatchSeq } }
+        set {
+            state.withLock { state in
+                guard newValue > state.ledger.nextBatchSeq else { return }
+                state.ledger.nextBatchSeq = newValue
                 state.ledgerDirty = true
             }
         }

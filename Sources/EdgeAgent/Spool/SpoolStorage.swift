@@ -73,9 +73,10 @@ package final class PosixSpoolStorage: SpoolStorage {
     }
 
     package func size(_ name: String) throws -> Int {
-        var info = stat()
-        try check(Int(stat(path(name), &info)), "stat", name)
-        return Int(info.st_size)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path(name)))?[.size] as? NSNumber else {
+            throw SpoolIOError(operation: "stat", name: name, errno: ENOENT)
+        }
+        return size.intValue
     }
 
     package func append(_ name: String, _ bytes: [UInt8]) throws {

@@ -26,7 +26,8 @@ final class AggregatorFixture {
 
     /// `dictionaries`: file names (in the fixture's directory) for `ingest.dictionaries`. The
     /// trust domain is left to its default, the city id.
-    init(dictionaries: [(name: String, bytes: [UInt8])] = [], store: Store = .sqlite()) throws {
+    /// `ingestPort`: a fixed port (to restart on the same one), else 0 (any free port).
+    init(dictionaries: [(name: String, bytes: [UInt8])] = [], store: Store = .sqlite(), ingestPort: Int = 0) throws {
         pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"], expiredAgents: ["agent-expired"])
         directory = try TestPaths.temporaryDirectory("aggregator")
         let storeYAML: String
@@ -57,7 +58,7 @@ final class AggregatorFixture {
             city: city.yaml
             ingest:
               host: 127.0.0.1
-              port: 0
+              port: \(ingestPort)
               tls:
                 certificate: \(pki.directory.serverCertificatePath)
                 key: \(pki.directory.serverKeyPath)

@@ -1,0 +1,81 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import Shared
+import UnixSignals
+
+/// `edge-agent run --config FILE`: every camera's capture and detection, the spool and the
+/// shipper, as services of one ServiceGroup. SIGTERM/SIGINT stop the cameras first (their open
+/// events are ended and spooled), then the shipper, then the spool's last commit; exit 0.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the agent: cameras, spool and shipping.")
+
+    @Option(help: "The agent's YAML configuration.") var config: String
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel: Logger.Level = .info
+    @Option(help: "Playback speed of synthetic: cameras (demos and tests).") var syntheticSpeed: Double = 1
+    @Option(name: .customLong("durable-ids"), help: .hidden) var durableIDs: String?
+
+    func run() async throws {
+        ServiceLogging.bootstrap(level: logLevel)
+        let logger = Logger(label: "edge-agent")
+        let configuration: AgentConfiguration
+        let shipping: ShippingConfiguration
+        let tls: TLSConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config)
+            guard let s = configuration.shipping else {
+                throw ValidationError("\(config): 'shipping' is required by run (endpoints and tls)")
+            }
+            shipping = s
+            tls = try TLSConfigurations.client(certificatePath: shipping.certificate, keyPath: shipping.key, serverCAPath: shipping.ca)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let spool: Spool
+        do {
+            let directory = configuration.spool.directory ?? configuration.stateDirectory + "/spool"
+            spool = try Spool(storage: PosixSpoolStorage(directory: directory), settings: configuration.spool.settings, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("error: opening the spool: \(error)\n".utf8))
+            throw ExitCode(73)  // EX_CANTCREAT
+        }
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        // Event ids never repeat: above every id in the spool and above wall-clock ms × 1000.
+        let ids = EventIDAllocator(startingAt: max(spool.recoveredMaxID + 1, UInt64(nowMs) * 1000))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        let commitInterval: Duration
+        switch configuration.spool.settings.commit {
+        case .interval(let ms): commitInterval = .milliseconds(ms)
+        case .always: commitInterval = .seconds(1)
+        }
+        var commit = SpoolCommitService(spool: spool, interval: commitInterval, logger: logger)
+        commit.durableIDsPath = durableIDs
+        let shipper = Shipper(
+            agentID: configuration.agentID, spool: spool, configuration: shipping, client: client,
+            deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
+            firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
+        let cameras = configuration.cameras.map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger))
+        }
+        // Shut down in reverse order: cameras, then the shipper, then the spool's last commit.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: commit), .init(service: shipper)] + cameras,
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.notice("agent running", metadata: [
+            "agent_id": "\(configuration.agentID)", "cameras": "\(configuration.cameras.count)",
+            "first_event_id": "\(max(spool.recoveredMaxID + 1, UInt64(nowMs) * 1000))",
+        ])
+        try? SystemdNotifier().ready(status: "\(configuration.cameras.count) cameras")
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        try? await client.shutdown()
+        if let failure { throw failure }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

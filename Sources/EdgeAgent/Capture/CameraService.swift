@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Shared
+
+/// One camera under `edge-agent run`: capture → detection → spool. Live sources reconnect for
+/// ever (FFmpegFrameSource's backoff); `synthetic:NAME` plays the scene in a loop at its frame
+/// rate × `syntheticSpeed`, stamped with the wall clock. On graceful shutdown capture stops first
+/// and open event lifecycles are ended, so the last events reach the spool before it is synced.
+struct CameraService: Service {
+    let camera: CameraConfiguration
+    let spool: Spool
+    let ids: EventIDAllocator
+    let syntheticSpeed: Double
+    let logger: Logger
+
+    func run() async throws {
+        let frames = Counter(label: "citywatch_agent_frames_total", dimensions: [("camera", camera.id)])
+        if camera.source.hasPrefix("synthetic:") {
+            try await runSynthetic(frames: frames)
+        } else {
+            try await runLive(frames: frames)
+        }
+    }
+
+    private func append(_ events: [Event]) {
+        guard !events.isEmpty else { return }
+        do {
+            try spool.append(events)
+            for event in events {
+                Counter(label: "citywatch_agent_events_total", dimensions: [("kind", event.kind.rawValue)]).increment()
+            }
+        } catch {
+            logger.error("spool append failed", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
+        }
+    }
+
+    private func runSynthetic(frames: Counter) async throws {
+        let name = String(camera.source.dropFirst("synthetic:".count))
+        guard let scene = SceneCatalog.scene(named: name) else {
+            logger.error("unknown synthetic scene", metadata: ["camera": "\(camera.id)", "scene": "\(name)"])
+            return
+        }
+        let renderer = SceneRenderer(scene: scene)
+        let period = Duration.seconds(1 / (scene.fps * syntheticSpeed))
+        var configuration = camera.pipeline
+        if configuration.rules.zones.isEmpty, configuration.rules.lines.isEmpty { configuration.rules = scene.rules }
+        var events: [Event] = []
+        var last: Int64 = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            var pipeline = CameraPipeline(cameraID: camera.id, width: scene.width, height: scene.height, configuration: configuration, ids: ids)
+            // Scene time from the loop's start, so that holds and dwell times mean what they say at
+            // any playback speed.
+            let loopStart = max(Int64(Date().timeIntervalSince1970 * 1000), last + 1000)
+            for i in 0..<scene.frameCount {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                var frame = renderer.render(frame: i)
+                frame.captureTimeMs = loopStart + Int64(Double(i) * 1000 / scene.fps)
+                last = frame.captureTimeMs
+                events.removeAll(keepingCapacity: true)
+                pipeline.process(frame, into: &events)
+                frames.increment()
+                append(events)
+                try? await Task.sleep(for: period)
+            }
+            events.removeAll(keepingCapacity: true)
+            pipeline.finish(atMs: last, into: &events)
+            append(events)
+        }
+    }
+
+    private func runLive(frames: Counter) async throws {
+        var c = FFmpegFrameSource.Configuration(url: camera.source)
+        c.width = camera.detect.width
+        c.height = camera.detect.height
+        c.fps = camera.detect.fps
+        c.keyframesOnly = camera.detect.keyframesOnly
+        c.stallTimeout = camera.detect.stallTimeoutSeconds
+        c.realtime = !c.live  // a file plays at its own pace, like a camera
+        var pipeline = CameraPipeline(cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids)
+        var events: [Event] = []
+        var last: Int64 = 0
+        for await captured in FFmpegFrameSource(configuration: c, logger: logger).cancelOnGracefulShutdown() {
+            events.removeAll(keepingCapacity: true)
+            switch captured {
+            case .frame(let frame):
+                pipeline.process(frame, into: &events)
+                frames.increment()
+                last = frame.captureTimeMs
+            case .videoLost(let reason, let restarts, let at):
+                pipeline.videoLost(reason: reason, restarts: restarts, atMs: at, into: &events)
+            case .videoRestored(let at):
+                pipeline.videoRestored(atMs: at, into: &events)
+            }
+            append(events)
+        }
+        events.removeAll()
+        pipeline.finish(atMs: last, into: &events)
+        append(events)
+    }
+}

@@ -1,0 +1,135 @@
+@testable import Aggregator
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// Real `edge-agent run` and `aggregator serve` processes over mutual TLS on loopback, with the
+/// conservation oracle: the agent journals the id of every event once its spool made it durable;
+/// after faults, every journalled id is in the aggregator's store, exactly once.
+@Suite struct AgentToAggregatorTests {
+    final class World {
+        let aggregator: AggregatorFixture
+        let directory: URL
+        let configPath: String
+        let journal: String
+        var agent: RunningProcess?
+
+        init() throws {
+            aggregator = try AggregatorFixture(ingestPort: try PostgresServer.freePort())
+            directory = aggregator.directory.appendingPathComponent("agent")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            journal = directory.appendingPathComponent("durable-ids").path
+            configPath = directory.appendingPathComponent("agent.yaml").path
+        }
+
+        func writeConfig() throws {
+            let pki = aggregator.pki.directory
+            try """
+                agent_id: agent-1
+                state_directory: state
+                spool: {commit_interval_ms: 50}
+                shipping:
+                  endpoints: [https://127.0.0.1:\(aggregator.port)]
+                  tls: {certificate: \(pki.agentCertificatePath("agent-1")), key: \(pki.agentKeyPath("agent-1")), ca: \(pki.caCertificatePath)}
+                  batch_max_events: 40
+                  max_in_flight: 3
+                  backoff_base_ms: 100
+                  backoff_cap_ms: 800
+                cameras:
+                  - {id: cam-1-01, source: "synthetic:walkers"}
+                  - {id: cam-1-02, source: "synthetic:crowd"}
+                  - {id: cam-1-03, source: "synthetic:loiter"}
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+
+        func startAgent() async throws {
+            let agent = try RunningProcess("edge-agent", ["run", "--config", configPath, "--synthetic-speed", "100", "--durable-ids", journal])
+            self.agent = agent
+            _ = try await agent.waitFor("agent running")
+        }
+
+        var journalled: Set<Int64> {
+            let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
+            return Set(text.split(separator: "\n").compactMap { UInt64($0) }.map { Int64(bitPattern: $0) })
+        }
+
+        /// (event ids, rows) of agent-1 in the store, read beside the running server.
+        func stored() throws -> (ids: Set<Int64>, rows: Int) {
+            let out = try ProcessRunner.runTool("/usr/bin/python3", [
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); [print(r[0]) for r in c.execute(\"SELECT event_id FROM events WHERE agent_id='agent-1'\")]",
+                aggregator.databasePath,
+            ])
+            let ids = out.stdout.split(separator: "\n").compactMap { Int64($0) }
+            return (Set(ids), ids.count)
+        }
+
+        /// Waits (bounded) until every journalled id is stored.
+        func waitForDelivery(timeout: Duration = .seconds(60)) async throws -> (missing: Set<Int64>, rows: Int, ids: Int) {
+            let deadline = ContinuousClock.now + timeout
+            var last: (Set<Int64>, Int, Int) = ([], 0, 0)
+            while ContinuousClock.now < deadline {
+                let stored = try stored()
+                let missing = journalled.subtracting(stored.ids)
+                last = (missing, stored.rows, stored.ids.count)
+                if missing.isEmpty { return last }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            return last
+        }
+
+        func waitForJournal(atLeast count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while journalled.count < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        }
+    }
+
+    @Test func syntheticCameras_everyDurableEventArrivesOnce_andSIGTERMExitsCleanly() async throws {
+        let world = try World()
+        try await world.aggregator.start()
+        try world.writeConfig()
+        try await world.startAgent()
+        try await world.waitForJournal(atLeast: 100)
+        #expect(await world.agent!.terminate() == 0)
+        try await world.startAgent()  // drains what was durable but not yet acked
+        let result = try await world.waitForDelivery()
+        #expect(result.missing.isEmpty, "\(result.missing.count) durable events never arrived")
+        #expect(result.rows == result.ids)  // no duplicates
+        #expect(result.rows >= 100)
+        #expect(await world.agent!.terminate() == 0)
+        await world.aggregator.cleanUp()
+    }
+
+    /// kill -9 of the agent while it ships (three times), kill -9 of the aggregator, the aggregator
+    /// away for a while: nothing durable is lost, nothing is stored twice.
+    @Test func crashesAndOutages_loseNothing_andDuplicateNothing() async throws {
+        let world = try World()
+        try await world.aggregator.start()
+        try world.writeConfig()
+        var random = SplitMix64(seed: 11)
+        for round in 1...3 {
+            try await world.startAgent()
+            try await world.waitForJournal(atLeast: 60 * round)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &random)))
+            await world.agent!.kill9()
+        }
+        try await world.startAgent()
+        await world.aggregator.server?.kill9()
+        try await Task.sleep(for: .seconds(2))  // the agent keeps recording and retrying meanwhile
+        try await world.aggregator.start()
+        try await world.waitForJournal(atLeast: world.journalled.count + 60)
+        await world.aggregator.stop()
+        try await Task.sleep(for: .seconds(3))  // away for a while
+        try await world.aggregator.start()
+        #expect(await world.agent!.terminate() == 0)
+        try await world.startAgent()
+        let result = try await world.waitForDelivery(timeout: .seconds(90))
+        print("conservation: \(world.journalled.count) durable events journalled, \(result.ids) stored, \(result.missing.count) missing, \(result.rows - result.ids) duplicated")
+        #expect(result.missing.isEmpty, "\(result.missing.count) durable events lost")
+        #expect(result.rows == result.ids)
+        #expect(result.ids >= world.journalled.count)
+        #expect(await world.agent!.terminate() == 0)
+        await world.aggregator.cleanUp()
+    }
+}
