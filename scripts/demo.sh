@@ -1,57 +1,122 @@
 #!/usr/bin/env bash
-# The main job, for now: what the foundation can do, end to end, on embedded defaults.
-# Later issues grow it into the full city demo (aggregator + agents + scenarios + dashboard).
+# The main job: a small city on embedded defaults. One aggregator (SQLite) and three edge agents
+# (north, centre, south) with synthetic street and river cameras, plus one camera read through the
+# real ffmpeg capture path from a clip made with ffmpeg's lavfi sources. Prints what arrives at the
+# aggregator; stops cleanly on Ctrl-C or after --duration seconds (default 60; 0 = until Ctrl-C).
+# Usage: scripts/demo.sh [--duration S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+duration=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    *) echo "usage: scripts/demo.sh [--duration SECONDS]" >&2; exit 64 ;;
+  esac
+done
 source scripts/deps.sh
 install_deps
+echo "building (first time: several minutes)…"
 swift build --product edge-agent >/dev/null
 swift build --product aggregator >/dev/null
-bin=.build/debug
-demo=.demo
+bin=$PWD/.build/debug
+demo=$PWD/.demo/city
 rm -rf "$demo"
 mkdir -p "$demo"
+cd "$demo"
 
-echo "== 1. Fleet PKI: CA + aggregator server certificate, then one client certificate per agent"
-$bin/aggregator pki init --dir "$demo/pki" --city demo-city
+echo "== fleet PKI"
+"$bin/aggregator" pki init --dir pki --city demo-city >/dev/null
 for agent in agent-north agent-centre agent-south; do
-  $bin/aggregator pki issue-agent --dir "$demo/pki" --agent-id "$agent" | grep identity
+  "$bin/aggregator" pki issue-agent --dir pki --agent-id "$agent" >/dev/null
 done
 
-echo
-echo "== 2. Synthetic events from a river camera group (wire schema, JSON lines)"
-$bin/edge-agent synth --count 6 --agent-id agent-north --seed 1
+echo "== a 20 s clip for the north bridge camera (ffmpeg lavfi: moving test pattern)"
+ffmpeg -loglevel error -f lavfi -i "testsrc2=size=640x360:rate=10" -t 20 -pix_fmt yuv420p bridge.mp4
 
-echo
-echo "== 3. 20,000 events shipped as batches of 100: raw protobuf vs zstd bodies"
-$bin/edge-agent synth --count 20000 --batch-size 100 --agent-id agent-north --out "$demo/raw" >/dev/null
-$bin/edge-agent synth --count 20000 --batch-size 100 --agent-id agent-north --compress --out "$demo/zst" >/dev/null
-raw=$(cat "$demo"/raw/* | wc -c); zst=$(cat "$demo"/zst/* | wc -c)
-echo "raw protobuf: $raw bytes ($(( raw / 20000 )) B/event); zstd: $zst bytes ($(( zst / 20000 )) B/event)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > city.yaml <<EOF
+city: demo-city
+districts:
+  - {id: north, name: North bank, adjacent: [centre]}
+  - {id: centre, name: Old town, adjacent: [south]}
+  - {id: south, name: South docks}
+cameras:
+  - {id: cam-north-river, agent: agent-north, district: north}
+  - {id: cam-north-quay, agent: agent-north, district: north}
+  - {id: cam-north-bridge, agent: agent-north, district: north}
+  - {id: cam-centre-square, agent: agent-centre, district: centre}
+  - {id: cam-centre-street, agent: agent-centre, district: centre}
+  - {id: cam-south-yard, agent: agent-south, district: south}
+  - {id: cam-south-depot, agent: agent-south, district: south}
+EOF
+cat > aggregator.yaml <<EOF
+city: city.yaml
+ingest:
+  host: 127.0.0.1
+  port: $port
+  tls: {certificate: pki/server.pem, key: pki/server-key.pem, client_ca: pki/ca.pem}
+metrics: {host: 127.0.0.1, port: 0}
+store:
+  sqlite: {path: events.sqlite}
+EOF
+agent_config() {  # agent, then "camera=source" pairs
+  local agent=$1; shift
+  mkdir -p "$agent"
+  {
+    echo "agent_id: $agent"
+    echo "state_directory: state"
+    echo "shipping:"
+    echo "  endpoints: [https://127.0.0.1:$port]"
+    echo "  tls: {certificate: ../pki/agents/$agent.pem, key: ../pki/agents/$agent-key.pem, ca: ../pki/ca.pem}"
+    echo "cameras:"
+    for pair in "$@"; do echo "  - {id: ${pair%%=*}, source: \"${pair#*=}\"}"; done
+  } > "$agent/agent.yaml"
+}
+agent_config agent-north cam-north-river=synthetic:water cam-north-quay=synthetic:walkers "cam-north-bridge=$demo/bridge.mp4"
+agent_config agent-centre cam-centre-square=synthetic:crowd cam-centre-street=synthetic:parking
+agent_config agent-south cam-south-yard=synthetic:loiter cam-south-depot=synthetic:smoke
 
-echo
-echo "== 4. A shared dictionary trained on sample batches from another seed"
-$bin/edge-agent synth --count 20000 --batch-size 20 --seed 99 --out "$demo/samples" >/dev/null
-$bin/aggregator dictionary train --out "$demo/fleet.dict" "$demo/samples"
+pids=()
+stop() {
+  trap - INT TERM
+  echo
+  echo "== stopping: agents first (they end open events and sync their spools), then the aggregator"
+  for pid in "${pids[@]:1}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]:1}"; do wait "$pid" 2>/dev/null || true; done
+  kill -TERM "${pids[0]}" 2>/dev/null || true
+  wait "${pids[0]}" 2>/dev/null || true
+  report final
+  echo "logs and data: $demo"
+  exit 0
+}
+report() {
+  python3 - "$1" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect("file:events.sqlite?mode=ro", uri=True)
+total = c.execute("SELECT count(*) FROM events").fetchone()[0]
+by = c.execute("SELECT district_id, count(*) FROM events GROUP BY district_id ORDER BY district_id").fetchall()
+kinds = c.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY count(*) DESC LIMIT 6").fetchall()
+print(f"[{sys.argv[1]}] stored {total} events | " + ", ".join(f"{d}: {n}" for d, n in by) + " | " + ", ".join(f"{k} {n}" for k, n in kinds))
+if sys.argv[1] == "final":
+    for row in c.execute("SELECT datetime(capture_time_ms/1000, 'unixepoch'), district_id, camera_id, kind, phase, severity FROM events ORDER BY capture_time_ms DESC LIMIT 8"):
+        print("   ", *row)
+EOF
+}
 
-echo
-echo "== 5. The aggregator's decoder on a good body and on hostile ones"
-$bin/aggregator batch inspect "$demo/zst/batch-1.zst"
-head -c 300 "$demo/zst/batch-2.zst" > "$demo/truncated.zst"
-head -c 4096 /dev/urandom > "$demo/random.bin"
-$bin/aggregator batch inspect "$demo/truncated.zst" "$demo/random.bin" || true
-
-echo
-echo "== 6. Detection at the edge: synthetic street scenes (events as the agent reports them)"
-for scene in walkers parking water; do
-  echo "-- synthetic:$scene"
-  $bin/edge-agent detect --source "synthetic:$scene" --snapshot-dir "$demo/snapshots" 2>&1 | head -8
+echo "== aggregator on 127.0.0.1:$port"
+"$bin/aggregator" serve --config aggregator.yaml 2> aggregator.log &
+pids+=($!)
+for _ in $(seq 100); do grep -q "ingest listening" aggregator.log && break; sleep 0.1; done
+trap stop INT TERM
+for agent in agent-north agent-centre agent-south; do
+  (cd "$agent" && exec "$bin/edge-agent" run --config agent.yaml 2> agent.log) &
+  pids+=($!)
+  echo "== $agent started ($(grep -c 'source:' "$agent/agent.yaml") cameras)"
 done
-
-echo
-echo "== 7. The same pipeline on real video decoded by ffmpeg (a clip made with its lavfi sources)"
-ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=640x360:rate=10" -t 6 -pix_fmt yuv420p "$demo/clip.mp4"
-$bin/edge-agent detect --source "$demo/clip.mp4" --tracks "$demo/tracks.csv" | head -5 || true
-
-echo
-echo "Files are in $demo/ (annotated snapshots in $demo/snapshots). Benchmarks: scripts/bench.sh wire|vision. Tests: scripts/test.sh."
+echo "== events arriving (Ctrl-C to stop$( [ "$duration" -gt 0 ] && echo ", or after ${duration}s"))"
+started=$SECONDS
+while [ "$duration" -eq 0 ] || [ $((SECONDS - started)) -lt "$duration" ]; do
+  sleep 5
+  report "t=$((SECONDS - started))s"
+done
+stop
