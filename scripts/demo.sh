@@ -16,8 +16,8 @@ done
 source scripts/deps.sh
 install_deps
 echo "building (first time: several minutes)…"
-swift build --product edge-agent >/dev/null
-swift build --product aggregator >/dev/null
+swift build --product edge-agent >/dev/null 2>&1 || swift build --product edge-agent
+swift build --product aggregator >/dev/null 2>&1 || swift build --product aggregator
 bin=$PWD/.build/debug
 demo=$PWD/.demo/city
 rm -rf "$demo"
@@ -77,14 +77,19 @@ agent_config agent-centre cam-centre-square=synthetic:crowd cam-centre-street=sy
 agent_config agent-south cam-south-yard=synthetic:loiter cam-south-depot=synthetic:smoke
 
 pids=()
+stopped() {  # waits up to 20 s for a process to exit after SIGTERM, then kills it
+  for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return; }; sleep 0.1; done
+  echo "process $1 did not stop within 20 s: killed" >&2
+  kill -9 "$1" 2>/dev/null || true
+}
 stop() {
   trap - INT TERM
   echo
   echo "== stopping: agents first (they end open events and sync their spools), then the aggregator"
   for pid in "${pids[@]:1}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]:1}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]:1}"; do stopped "$pid"; done
   kill -TERM "${pids[0]}" 2>/dev/null || true
-  wait "${pids[0]}" 2>/dev/null || true
+  stopped "${pids[0]}"
   report final
   echo "logs and data: $demo"
   exit 0

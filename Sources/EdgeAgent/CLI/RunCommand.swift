@@ -59,8 +59,10 @@ struct RunCommand: AsyncParsableCommand {
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
         let cameras = configuration.cameras.map {
+            // A camera that ends or fails is logged, not a reason to stop the others or shipping.
             ServiceGroupConfiguration.ServiceConfiguration(
-                service: CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger))
+                service: CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
         // Shut down in reverse order: cameras, then the shipper, then the spool's last commit.
         let group = ServiceGroup(configuration: .init(

@@ -5,8 +5,9 @@ import ServiceLifecycle
 import Shared
 
 /// One camera under `edge-agent run`: capture → detection → spool. Live sources reconnect for
-/// ever (FFmpegFrameSource's backoff); `synthetic:NAME` plays the scene in a loop at its frame
-/// rate × `syntheticSpeed`, stamped with the wall clock. On graceful shutdown capture stops first
+/// ever (FFmpegFrameSource's backoff) and files loop; `synthetic:NAME` plays the scene (with its
+/// own zones, lines and gauges) in a loop at its frame rate × `syntheticSpeed`, in scene time
+/// from the wall clock at each loop's start. On graceful shutdown capture stops first
 /// and open event lifecycles are ended, so the last events reach the spool before it is synced.
 struct CameraService: Service {
     let camera: CameraConfiguration
@@ -44,8 +45,9 @@ struct CameraService: Service {
         }
         let renderer = SceneRenderer(scene: scene)
         let period = Duration.seconds(1 / (scene.fps * syntheticSpeed))
+        // A synthetic scene brings its own geometry (zones, lines, gauges) with its ground truth.
         var configuration = camera.pipeline
-        if configuration.rules.zones.isEmpty, configuration.rules.lines.isEmpty { configuration.rules = scene.rules }
+        configuration.rules = scene.rules
         var events: [Event] = []
         var last: Int64 = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -77,7 +79,10 @@ struct CameraService: Service {
         c.fps = camera.detect.fps
         c.keyframesOnly = camera.detect.keyframesOnly
         c.stallTimeout = camera.detect.stallTimeoutSeconds
-        c.realtime = !c.live  // a file plays at its own pace, like a camera
+        if !c.live {
+            c.realtime = true  // a file plays at its own pace, like a camera, and loops
+            c.inputOptions = ["-stream_loop", "-1"] + c.inputOptions
+        }
         var pipeline = CameraPipeline(cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids)
         var events: [Event] = []
         var last: Int64 = 0

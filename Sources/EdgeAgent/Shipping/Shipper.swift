@@ -56,9 +56,9 @@ struct Shipper: Service {
                 group.addTask { try? await Task.sleep(for: .milliseconds(100)); return .tick }
                 var running = 1
                 while running > 0 {
-                    if !stopping, Task.isShuttingDownGracefully {
+                    if !stopping, Task.isShuttingDownGracefully || Task.isCancelled {
                         stopping = true
-                        stopDeadline = now() + 5
+                        stopDeadline = Task.isCancelled ? 0 : now() + 5
                     }
                     if !stopping {
                         fill(&machine)
@@ -73,7 +73,7 @@ struct Shipper: Service {
                     switch completion {
                     case .tick:
                         let inFlight = machine.window.count - machine.ready.count
-                        if stopping, inFlight == 0 || now() > stopDeadline { group.cancelAll(); continue }
+                        if stopping, inFlight == 0 || now() > stopDeadline || Task.isCancelled { group.cancelAll(); continue }
                         group.addTask { try? await Task.sleep(for: .milliseconds(100)); return .tick }
                         running += 1
                     case .sent(let seq, let outcome, let serverTimeMs):

@@ -40,6 +40,7 @@ import TestSupport
                   - {id: cam-1-01, source: "synthetic:walkers"}
                   - {id: cam-1-02, source: "synthetic:crowd"}
                   - {id: cam-1-03, source: "synthetic:loiter"}
+                  - {id: cam-1-04, source: "synthetic:no-such-scene"}   # ends at once: must not stop the agent
                 """.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
