@@ -18,6 +18,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Playback speed of synthetic: cameras (demos and tests).") var syntheticSpeed: Double = 1
     @Option(name: .customLong("durable-ids"), help: .hidden) var durableIDs: String?
 
+    func validate() throws {
+        guard syntheticSpeed.isFinite, syntheticSpeed > 0, syntheticSpeed <= 1000 else {
+            throw ValidationError("--synthetic-speed must be > 0 and <= 1000")
+        }
+    }
+
     func run() async throws {
         ServiceLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "edge-agent")

@@ -72,13 +72,16 @@ struct Shipper: Service {
                     running -= 1
                     switch completion {
                     case .tick:
-                        let inFlight = machine.window.count - machine.ready.count
+                        let inFlight = machine.window.filter { $0.finish == .open }.count - machine.ready.count
                         if stopping, inFlight == 0 || now() > stopDeadline || Task.isCancelled { group.cancelAll(); continue }
                         group.addTask { try? await Task.sleep(for: .milliseconds(100)); return .tick }
                         running += 1
                     case .sent(let seq, let outcome, let serverTimeMs):
                         if case .retryable = outcome { endpoint += 1; retries.increment() }
-                        if let serverTimeMs { skew.record(Double(serverTimeMs - Int64(Date().timeIntervalSince1970 * 1000))) }
+                        if let serverTimeMs, serverTimeMs > 0 {
+                            let (difference, overflow) = serverTimeMs.subtractingReportingOverflow(Int64(Date().timeIntervalSince1970 * 1000))
+                            if !overflow { skew.record(Double(difference)) }
+                        }
                         let batch = machine.window.first { $0.batch.seq == seq }?.batch
                         let effects = machine.record(outcome, seq: seq, now: now(), random: Double.random(in: 0..<1))
                         if let dead = effects.deadLetter, let batch { deadLetter(batch, seq: dead, outcome: outcome) }
@@ -96,7 +99,7 @@ struct Shipper: Service {
             guard let read = try? spool.read(after: machine.readCursor, maxEvents: configuration.batchMaxEvents),
                 !read.events.isEmpty
             else { return }
-            let carried = machine.window.reduce(UInt64(0)) { $0 + $1.batch.evictions }
+            let carried = machine.window.filter { $0.finish != .deadLettered }.reduce(UInt64(0)) { $0 + $1.batch.evictions }
             let unreported = spool.stats.unreportedEvictedEvents
             // The wire wants ids increasing within a batch; reads go lane by lane.
             _ = machine.open(events: read.events.sorted { $0.id < $1.id }, end: read.end, evictions: unreported > carried ? unreported - carried : 0)

@@ -47,8 +47,10 @@ struct ShipperStateMachine {
 
     let settings: Settings
     private(set) var nextSeq: UInt64
-    /// Outstanding batches in sequence order, with whether each is finished (acked or dead-lettered).
-    private(set) var window: [(batch: Batch, finished: Bool)] = []
+    enum Finish { case open, acked, deadLettered }
+
+    /// Outstanding batches in sequence order, with how each finished (if it did).
+    private(set) var window: [(batch: Batch, finish: Finish)] = []
     /// Batches waiting to be (re)sent.
     private(set) var ready: [UInt64] = []
     /// Consecutive retryable failures (resets on an ack).
@@ -70,7 +72,7 @@ struct ShipperStateMachine {
     mutating func open(events: [Event], end: Spool.Cursor, evictions: UInt64) -> Batch {
         let batch = Batch(seq: nextSeq, events: events, end: end, evictions: evictions)
         nextSeq += 1
-        window.append((batch, false))
+        window.append((batch, .open))
         ready.append(batch.seq)
         return batch
     }
@@ -88,27 +90,30 @@ struct ShipperStateMachine {
         var effects = Effects()
         switch outcome {
         case .acked:
-            window[index].finished = true
+            // The link works again; a backoff already set (a Retry-After for another batch) stands.
+            window[index].finish = .acked
             failures = 0
-            notBefore = 0
         case .permanent:
-            window[index].finished = true
+            window[index].finish = .deadLettered
             effects.deadLetter = seq
         case .retryable(let retryAfter):
             failures += 1
             let exponent = min(failures - 1, 30)
             let base = settings.backoffBase.seconds * Double(1 << exponent)
             var delay = min(settings.backoffCap.seconds, base) * random
-            if let retryAfter { delay = max(delay, Double(retryAfter)) }
+            // Retry-After is a floor, but a bounded one (a proxy's absurd value must not stop shipping).
+            if let retryAfter { delay = max(delay, min(Double(max(0, retryAfter)), max(settings.backoffCap.seconds, 600))) }
             notBefore = max(notBefore, now + delay)
             ready.insert(seq, at: ready.firstIndex { $0 > seq } ?? ready.endIndex)
             return effects
         }
         // Slide the window over the finished prefix.
         var through: Spool.Cursor?
-        while let first = window.first, first.finished {
+        while let first = window.first, first.finish != .open {
             through = first.batch.end
-            effects.reportedEvictions += first.batch.evictions
+            // Only an acked batch told the aggregator its evictions; a dead-lettered one's are
+            // carried by a later batch (they stay unreported in the spool).
+            if first.finish == .acked { effects.reportedEvictions += first.batch.evictions }
             window.removeFirst()
         }
         effects.ackThrough = through

@@ -57,6 +57,8 @@ package final class Spool: Sendable {
         var ledgerDirty = false
         /// Ids of the events appended since the last commit (returned by `sync`).
         var pendingIDs: [UInt64] = []
+        /// Segments created whose directory entry is not yet fsynced.
+        var unsyncedEntries: Set<String> = []
     }
 
     static func segmentName(lane: Int, index: Int) -> String {
@@ -94,7 +96,10 @@ package final class Spool: Sendable {
         for lane in 0..<Self.lanes {
             let indices = lanes[lane].sizes.keys.sorted()
             guard let last = indices.last else {
-                lanes[lane].tail = ledger.acked[lane].segment
+                // Never reuse a segment index the ledger points inside (its file may have been
+                // evicted just before a crash).
+                let acked = ledger.acked[lane]
+                lanes[lane].tail = acked.offset > 0 ? acked.segment + 1 : acked.segment
                 continue
             }
             lanes[lane].tail = last
@@ -113,13 +118,14 @@ package final class Spool: Sendable {
                     lanes[lane].sizes[index] = scan.validEnd
                 }
                 ledger.corruptRecords += UInt64(scan.corrupt)
-                if let record = scan.records.last {
-                    maxID = max(maxID, SpoolRecord.id(ofPayload: bytes[record.payload]))
+                // Cameras append concurrently, so the last record is not always the highest id.
+                if !scan.records.isEmpty {
+                    maxID = max(maxID, scan.records.map { SpoolRecord.id(ofPayload: bytes[$0.payload]) }.max() ?? 0)
                     break
                 }
             }
         }
-        recoveredMaxID = maxID
+        recoveredMaxID = max(maxID, ledger.maxEventID ?? 0)
         state = Mutex(State(storage: storage, lanes: lanes, ledger: ledger))
     }
 
@@ -129,6 +135,21 @@ package final class Spool: Sendable {
             for event in events {
                 SpoolRecord.frame(event, into: &state.lanes[event.severity.rank].pending)
                 state.pendingIDs.append(event.id)
+            }
+            // While commits fail (a broken disk), what waits in memory stays bounded: a quarter
+            // of the cap, the lowest severity dropped (and counted) first.
+            var pendingBytes = state.lanes.reduce(0) { $0 + $1.pending.count }
+            var lane = 0
+            while pendingBytes > settings.maxBytes / 4, lane < Self.lanes {
+                let dropped = state.lanes[lane].pending
+                if !dropped.isEmpty {
+                    state.ledger.evictedEvents += UInt64(SpoolRecord.scan(dropped, from: 0).records.count)
+                    state.ledger.evictedBytes += UInt64(dropped.count)
+                    state.ledgerDirty = true
+                    state.lanes[lane].pending = []
+                    pendingBytes -= dropped.count
+                }
+                lane += 1
             }
         }
         if settings.commit == .always { try sync() }
@@ -143,8 +164,18 @@ package final class Spool: Sendable {
         try state.withLock { state in
             let committed = state.pendingIDs
             state.pendingIDs = []
-            for lane in 0..<Self.lanes where !state.lanes[lane].pending.isEmpty {
-                try write(lane: lane, &state)
+            var failure: (any Error)?
+            for lane in (0..<Self.lanes).reversed() where !state.lanes[lane].pending.isEmpty {
+                do { try write(lane: lane, &state) } catch { failure = failure ?? error }
+            }
+            if let failure {
+                // What failed stays pending (retried at the next commit); ids are not reported durable.
+                state.pendingIDs = committed + state.pendingIDs
+                throw failure
+            }
+            if let highest = committed.max(), highest > state.ledger.maxEventID ?? 0 {
+                state.ledger.maxEventID = highest
+                state.ledgerDirty = true
             }
             if state.ledgerDirty {
                 try persistLedger(&state)
@@ -161,24 +192,30 @@ package final class Spool: Sendable {
         let segmentBytes = settings.effectiveSegmentBytes
         let size = state.lanes[lane].sizes[state.lanes[lane].tail] ?? 0
         if size > 0, size + state.lanes[lane].pending.count > segmentBytes {
-            state.lanes[lane].tail += 1
+            advanceTail(lane: lane, &state)
         }
         let tail = state.lanes[lane].tail
         let name = Self.segmentName(lane: lane, index: tail)
         let bytes = state.lanes[lane].pending
         for attempt in 0..<2 {
             let before = state.lanes[lane].sizes[tail] ?? 0
+            if state.lanes[lane].sizes[tail] == nil { state.unsyncedEntries.insert(name) }
+            state.lanes[lane].sizes[tail] = before
             do {
-                let created = state.lanes[lane].sizes[tail] == nil
-                state.lanes[lane].sizes[tail] = before
                 try state.storage.append(name, bytes)
                 try state.storage.sync(name)
-                if created { try state.storage.syncDirectory() }
+                if !state.unsyncedEntries.isEmpty {
+                    try state.storage.syncDirectory()
+                    state.unsyncedEntries = []
+                }
                 state.lanes[lane].sizes[tail] = before + bytes.count
                 state.lanes[lane].pending = []
                 return
-            } catch let error as SpoolIOError where error.isDiskFull {
-                try? state.storage.truncate(name, to: before)
+            } catch {
+                // Whatever part reached the file is cut off, so offsets stay true; if even that
+                // fails, later records go to a new segment.
+                do { try state.storage.truncate(name, to: before) } catch { advanceTail(lane: lane, &state) }
+                guard let io = error as? SpoolIOError, io.isDiskFull else { throw error }
                 if attempt == 0, try evictOne(&state, sparing: (lane, tail)) { continue }
                 let dropped = SpoolRecord.scan(bytes, from: 0).records.count
                 state.ledger.evictedEvents += UInt64(dropped)
@@ -189,6 +226,12 @@ package final class Spool: Sendable {
                 return
             }
         }
+    }
+
+    /// Appends go to a new segment from now on; the old one is closed for good.
+    private func advanceTail(lane: Int, _ state: inout State) {
+        state.storage.finish(Self.segmentName(lane: lane, index: state.lanes[lane].tail))
+        state.lanes[lane].tail += 1
     }
 
     private func total(_ state: borrowing State) -> Int {
@@ -230,7 +273,7 @@ package final class Spool: Sendable {
             try state.storage.remove(name)
             state.lanes[lane].sizes[index] = nil
             if state.lanes[lane].cache?.segment == index { state.lanes[lane].cache = nil }
-            if index == state.lanes[lane].tail { state.lanes[lane].tail += 1 }
+            if index == state.lanes[lane].tail { advanceTail(lane: lane, &state) }
             if acked.segment <= index {
                 state.ledger.acked[lane] = SpoolPosition(segment: index + 1, offset: 0)
             }

@@ -22,6 +22,8 @@ package struct SpoolLedger: Codable, Hashable, Sendable {
     package var reportedEvictedEvents: UInt64 = 0
     package var corruptRecords: UInt64 = 0
     package var nextBatchSeq: UInt64 = 1
+    /// The highest event id ever committed (new ids start above it).
+    package var maxEventID: UInt64? = nil
 
     static let fileName = "ledger.json"
 

@@ -18,6 +18,8 @@ package protocol SpoolStorage: AnyObject {
     /// Makes created, renamed and removed entries durable (fsync of the directory).
     func syncDirectory() throws
     func truncate(_ name: String, to length: Int) throws
+    /// The file will not be appended again: release what is held for it (a descriptor).
+    func finish(_ name: String)
     func remove(_ name: String) throws
     /// Replaces a file atomically with `bytes`: a synced temporary file renamed over it (durable
     /// after `syncDirectory`).
@@ -103,6 +105,10 @@ package final class PosixSpoolStorage: SpoolStorage {
 
     package func truncate(_ name: String, to length: Int) throws {
         try check(Int(Glibc.truncate(path(name), off_t(length))), "truncate", name)
+    }
+
+    package func finish(_ name: String) {
+        if let fd = descriptors.removeValue(forKey: name) { close(fd) }
     }
 
     package func remove(_ name: String) throws {

@@ -47,18 +47,38 @@ import Testing
         now = machine.notBefore
         _ = machine.nextToSend(now: now)
         let acked = machine.record(.acked, seq: 1, now: now, random: 0)
-        #expect(acked.ackThrough == Self.cursor(1) && machine.failures == 0 && machine.notBefore == 0)
+        #expect(acked.ackThrough == Self.cursor(1) && machine.failures == 0)
+        // An absurd Retry-After (a proxy's) is bounded: shipping resumes within ten minutes.
+        _ = machine.open(events: [], end: Self.cursor(2), evictions: 0)
+        _ = machine.nextToSend(now: now)
+        _ = machine.record(.retryable(retryAfterSeconds: 999_999_999), seq: 2, now: now, random: 0.5)
+        #expect(machine.notBefore - now <= 600)
+    }
+
+    /// An ack for one batch does not cancel the Retry-After another batch was given.
+    @Test func anAckDoesNotCutAnotherBatchsRetryAfter() {
+        var machine = ShipperStateMachine(firstSeq: 1)
+        _ = machine.open(events: [], end: Self.cursor(1), evictions: 0)
+        _ = machine.open(events: [], end: Self.cursor(2), evictions: 0)
+        _ = machine.nextToSend(now: 0)
+        _ = machine.nextToSend(now: 0)
+        _ = machine.record(.retryable(retryAfterSeconds: 30), seq: 1, now: 0, random: 0)
+        _ = machine.record(.acked, seq: 2, now: 1, random: 0)
+        #expect(machine.nextToSend(now: 1) == nil)
+        #expect(machine.nextToSend(now: 30)?.seq == 1)
     }
 
     @Test func permanentRefusals_deadLetterTheBatch_andDoNotBlockLaterOnes() {
         var machine = ShipperStateMachine(firstSeq: 1)
-        _ = machine.open(events: [], end: Self.cursor(1), evictions: 0)
+        _ = machine.open(events: [], end: Self.cursor(1), evictions: 7)
         _ = machine.open(events: [], end: Self.cursor(2), evictions: 0)
         _ = machine.nextToSend(now: 0)
         _ = machine.nextToSend(now: 0)
         #expect(machine.record(.acked, seq: 2, now: 0, random: 0).ackThrough == nil)
         let refused = machine.record(.permanent(status: 400), seq: 1, now: 0, random: 0)
         #expect(refused.deadLetter == 1 && refused.ackThrough == Self.cursor(2))
+        // The refused batch's eviction report never reached the aggregator: not marked reported.
+        #expect(refused.reportedEvictions == 0)
         #expect(machine.window.isEmpty && machine.nextSeq == 3)
     }
 

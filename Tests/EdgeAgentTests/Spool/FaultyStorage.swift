@@ -25,6 +25,8 @@ final class FaultyStorage: SpoolStorage, @unchecked Sendable {
     var operations = 0
     var crashAt: Int?
     var capacity = Int.max
+    /// The next `sync` fails with EIO after the data was written (a flaky disk).
+    var failNextSync = false
     var random: SplitMix64
 
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
@@ -71,6 +73,10 @@ final class FaultyStorage: SpoolStorage, @unchecked Sendable {
 
     func sync(_ name: String) throws {
         try step()
+        if failNextSync {
+            failNextSync = false
+            throw SpoolIOError(operation: "fdatasync", name: name, errno: EIO)
+        }
         let inode = try inode(name)
         inode.durable = inode.current
     }
@@ -85,6 +91,8 @@ final class FaultyStorage: SpoolStorage, @unchecked Sendable {
         let inode = try inode(name)
         inode.current = Array(inode.current.prefix(length))
     }
+
+    func finish(_ name: String) {}
 
     func remove(_ name: String) throws {
         try step()

@@ -198,6 +198,26 @@ import TestSupport
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// An I/O error after the bytes were written: the commit fails (nothing reported durable), the
+    /// partial data is cut off, and the next commit writes it once, at true offsets.
+    @Test func failedFsync_isRetried_withoutDuplicatesOrMisalignedRecords() throws {
+        let storage = FaultyStorage(seed: 12)
+        let spool = try Spool(storage: storage, logger: Self.logger)
+        let events = Self.events(300, seed: 13)
+        try spool.append(Array(events[0..<100]))
+        #expect(try spool.sync().count == 100)
+        try spool.append(Array(events[100..<200]))
+        storage.failNextSync = true
+        #expect(throws: SpoolIOError.self) { try spool.sync() }
+        try spool.append(Array(events[200..<300]))
+        #expect(try spool.sync().count == 200)
+        let delivered = try Self.drain(spool)
+        #expect(delivered.count == 300 && Set(delivered.map(\.id)) == Set(events.map(\.id)))
+        // And after a restart on the same disk, still each once.
+        let reopened = try Spool(storage: storage.afterCrash(), logger: Self.logger)
+        #expect(reopened.recoveredMaxID == events.map(\.id).max())
+    }
+
     @Test func fullDisk_evictsAndKeepsRunning() throws {
         let storage = FaultyStorage(seed: 8)
         storage.capacity = 48 << 10
