@@ -65,6 +65,7 @@ agent_config() {  # agent, then "camera=source" pairs
   {
     echo "agent_id: $agent"
     echo "state_directory: state"
+    echo "metrics: {port: 0}"
     echo "shipping:"
     echo "  endpoints: [https://127.0.0.1:$port]"
     echo "  tls: {certificate: ../pki/agents/$agent.pem, key: ../pki/agents/$agent-key.pem, ca: ../pki/ca.pem}"

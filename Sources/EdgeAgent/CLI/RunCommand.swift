@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import NIOSSL
 import ServiceLifecycle
 import Shared
@@ -26,6 +28,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         ServiceLogging.bootstrap(level: logLevel)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "edge-agent")
         let configuration: AgentConfiguration
         let shipping: ShippingConfiguration
@@ -70,15 +74,22 @@ struct RunCommand: AsyncParsableCommand {
                 service: CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger),
                 successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
+        let notifier = SystemdNotifier()
+        let status = AgentStatusService(
+            spool: spool, cameras: configuration.cameras.count, notifier: notifier,
+            watchdogInterval: SystemdNotifier.watchdogInterval(), logger: logger)
+        let metrics = MetricsServer.application(
+            host: configuration.metricsHost, port: configuration.metricsPort, registry: registry, logger: logger,
+            onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         // Shut down in reverse order: cameras, then the shipper, then the spool's last commit.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: commit), .init(service: shipper)] + cameras,
+            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("agent running", metadata: [
             "agent_id": "\(configuration.agentID)", "cameras": "\(configuration.cameras.count)",
             "first_event_id": "\(max(spool.recoveredMaxID + 1, UInt64(nowMs) * 1000))",
         ])
-        try? SystemdNotifier().ready(status: "\(configuration.cameras.count) cameras")
+        try? notifier.ready(status: "\(configuration.cameras.count) cameras")
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
         try? await client.shutdown()

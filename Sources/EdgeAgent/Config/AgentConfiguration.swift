@@ -12,8 +12,16 @@ struct AgentConfiguration: Decodable, Sendable {
     var spool = SpoolConfiguration()
     /// config `shipping` (required by `edge-agent run`).
     var shipping: ShippingConfiguration?
+    /// config `metrics`: plain-HTTP Prometheus listener (default 127.0.0.1:9465).
+    var metricsHost = "127.0.0.1"
+    var metricsPort = 9465
 
-    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping }
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping, metrics }
+
+    struct MetricsSettings: Decodable {
+        var host: String?
+        var port: Int?
+    }
 
     init(agentID: String, cameras: [CameraConfiguration]) {
         self.agentID = agentID
@@ -27,6 +35,11 @@ struct AgentConfiguration: Decodable, Sendable {
         stateDirectory = try c.decode(.stateDirectory, default: stateDirectory)
         spool = try c.decode(.spool, default: SpoolConfiguration())
         shipping = try c.decodeIfPresent(ShippingConfiguration.self, forKey: .shipping)
+        if let metrics = try c.decodeIfPresent(MetricsSettings.self, forKey: .metrics) {
+            metricsHost = metrics.host ?? metricsHost
+            metricsPort = metrics.port ?? metricsPort
+            guard (0...65535).contains(metricsPort) else { throw ConfigValueError("port must be 0...65535", at: "metrics.port") }
+        }
         var seen = Set<String>()
         for (i, camera) in cameras.enumerated() where !seen.insert(camera.id).inserted {
             throw ConfigValueError("duplicate camera id '\(camera.id)'", at: "cameras[\(i)].id")

@@ -29,6 +29,7 @@ import TestSupport
                 agent_id: agent-1
                 state_directory: state
                 spool: {commit_interval_ms: 50}
+                metrics: {port: 0}
                 shipping:
                   endpoints: [https://127.0.0.1:\(aggregator.port)]
                   tls: {certificate: \(pki.agentCertificatePath("agent-1")), key: \(pki.agentKeyPath("agent-1")), ca: \(pki.caCertificatePath)}
@@ -92,6 +93,14 @@ import TestSupport
         try world.writeConfig()
         try await world.startAgent()
         try await world.waitForJournal(atLeast: 100)
+        // The agent's own Prometheus listener: batches acked, spool gauges.
+        let metricsPort = try #require(Int(try await world.agent!.waitFor(#"metrics_port=(\d+)"#)))
+        let metrics = try ProcessRunner.runTool("/usr/bin/python3", [
+            "-c", "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())",
+            "http://127.0.0.1:\(metricsPort)/metrics",
+        ]).stdout
+        #expect(metrics.contains(#"citywatch_agent_batches_total{result="acked"}"#), "\(metrics)")
+        #expect(metrics.contains("citywatch_agent_spool_backlog_bytes") && metrics.contains("citywatch_agent_frames_total"))
         #expect(await world.agent!.terminate() == 0)
         try await world.startAgent()  // drains what was durable but not yet acked
         let result = try await world.waitForDelivery()

@@ -5,9 +5,9 @@ import Prometheus
 
 /// A plain-HTTP listener for Prometheus (`GET /metrics`) and liveness (`GET /healthz`), on
 /// loopback by default: the ingest listener requires fleet client certificates, which a scraper
-/// does not have. The operations API (HTTPS, tokens) replaces it with its own `/metrics`.
-enum MetricsServer {
-    static func application(
+/// does not have. Used by both services (aggregator default port 9464, agent 9465).
+public enum MetricsServer {
+    public static func application(
         host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
