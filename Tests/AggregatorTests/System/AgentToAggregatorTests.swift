@@ -14,6 +14,8 @@ import TestSupport
         let configPath: String
         let journal: String
         var agent: RunningProcess?
+        /// Where the agent sends (the aggregator, or a proxy in front of it).
+        var endpointPort: Int?
 
         init() throws {
             aggregator = try AggregatorFixture(ingestPort: try PostgresServer.freePort())
@@ -23,25 +25,29 @@ import TestSupport
             configPath = directory.appendingPathComponent("agent.yaml").path
         }
 
-        func writeConfig() throws {
+        /// `cameras: false` for a drain-only run: the set of durable events stops growing.
+        func writeConfig(cameras: Bool = true) throws {
             let pki = aggregator.pki.directory
+            let cameraList = cameras ? """
+                cameras:
+                  - {id: cam-1-01, source: "synthetic:walkers"}
+                  - {id: cam-1-02, source: "synthetic:crowd"}
+                  - {id: cam-1-03, source: "synthetic:loiter"}
+                  - {id: cam-1-04, source: "synthetic:no-such-scene"}   # ends at once: must not stop the agent
+                """ : "cameras: []"
             try """
                 agent_id: agent-1
                 state_directory: state
                 spool: {commit_interval_ms: 50}
                 metrics: {port: 0}
                 shipping:
-                  endpoints: [https://127.0.0.1:\(aggregator.port)]
+                  endpoints: [https://127.0.0.1:\(endpointPort ?? aggregator.port)]
                   tls: {certificate: \(pki.agentCertificatePath("agent-1")), key: \(pki.agentKeyPath("agent-1")), ca: \(pki.caCertificatePath)}
                   batch_max_events: 40
                   max_in_flight: 3
                   backoff_base_ms: 100
                   backoff_cap_ms: 800
-                cameras:
-                  - {id: cam-1-01, source: "synthetic:walkers"}
-                  - {id: cam-1-02, source: "synthetic:crowd"}
-                  - {id: cam-1-03, source: "synthetic:loiter"}
-                  - {id: cam-1-04, source: "synthetic:no-such-scene"}   # ends at once: must not stop the agent
+                \(cameraList)
                 """.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
@@ -102,6 +108,7 @@ import TestSupport
         #expect(metrics.contains(#"citywatch_agent_batches_total{result="acked"}"#), "\(metrics)")
         #expect(metrics.contains("citywatch_agent_spool_backlog_bytes") && metrics.contains("citywatch_agent_frames_total"))
         #expect(await world.agent!.terminate() == 0)
+        try world.writeConfig(cameras: false)
         try await world.startAgent()  // drains what was durable but not yet acked
         let result = try await world.waitForDelivery()
         #expect(result.missing.isEmpty, "\(result.missing.count) durable events never arrived")
@@ -133,6 +140,7 @@ import TestSupport
         try await Task.sleep(for: .seconds(3))  // away for a while
         try await world.aggregator.start()
         #expect(await world.agent!.terminate() == 0)
+        try world.writeConfig(cameras: false)
         try await world.startAgent()
         let result = try await world.waitForDelivery(timeout: .seconds(90))
         print("conservation: \(world.journalled.count) durable events journalled, \(result.ids) stored, \(result.missing.count) missing, \(result.rows - result.ids) duplicated")
@@ -140,6 +148,36 @@ import TestSupport
         #expect(result.rows == result.ids)
         #expect(result.ids >= world.journalled.count)
         #expect(await world.agent!.terminate() == 0)
+        await world.aggregator.cleanUp()
+    }
+
+    /// A link that drops connections mid-request and mid-response (a proxy cutting every
+    /// connection after a random 200–8,000 bytes): resends make up for it, nothing is lost,
+    /// nothing stored twice.
+    @Test func aLinkDroppingConnectionsMidRequest_losesNothing_andDuplicatesNothing() async throws {
+        let world = try World()
+        try await world.aggregator.start()
+        let proxyPort = try PostgresServer.freePort()
+        let proxy = try RunningProcess(path: "/usr/bin/python3", [
+            TestPaths.packageRoot.appendingPathComponent("Tests/Tools/flaky_proxy.py").path,
+            "\(proxyPort)", "\(world.aggregator.port)", "7", "1.0",
+        ])
+        _ = try await proxy.waitFor("listening")
+        world.endpointPort = proxyPort
+        try world.writeConfig()
+        try await world.startAgent()
+        try await world.waitForJournal(atLeast: 300)
+        #expect(await world.agent!.terminate() == 0)
+        try world.writeConfig(cameras: false)
+        try await world.startAgent()
+        let result = try await world.waitForDelivery(timeout: .seconds(120))
+        let cuts = proxy.stderr.components(separatedBy: "cut").count - 1
+        print("flaky link: \(cuts) connections cut; \(world.journalled.count) durable, \(result.ids) stored, \(result.missing.count) missing")
+        #expect(cuts > 0)
+        #expect(result.missing.isEmpty, "\(result.missing.count) durable events lost")
+        #expect(result.rows == result.ids)
+        #expect(await world.agent!.terminate() == 0)
+        _ = await proxy.terminate()
         await world.aggregator.cleanUp()
     }
 }
