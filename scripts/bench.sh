@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmark suites in a release build. Usage: scripts/bench.sh [wire|vision|ingest|spool] [--json] [--quick]
+# Runs the benchmark suites in a release build. Usage: scripts/bench.sh [wire|vision|ingest|spool|drain] [--json] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -8,4 +8,5 @@ suite="${1:-wire}"
 shift || true
 swift build -c release --product bench >/dev/null
 swift build -c release --product aggregator >/dev/null
+swift build -c release --product edge-agent >/dev/null
 .build/release/bench "$suite" "$@"

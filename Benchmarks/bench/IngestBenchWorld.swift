@@ -129,7 +129,13 @@ struct IngestBenchWorld {
     }
 
     /// A fresh aggregator on `target`; every agent sends its batches one at a time.
-    func endToEnd(_ target: Target, batches: [[Batch]]) async throws -> Run {
+    /// A product built beside the bench executable.
+    static func product(_ name: String) -> String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// Starts `aggregator serve` on `target`; returns the process and its ingest port.
+    func startAggregator(_ target: Target) async throws -> (RunningProcess, Int) {
         let config = directory.appendingPathComponent("aggregator-\(UUID().uuidString).yaml").path
         try """
             city: city.yaml
@@ -141,10 +147,12 @@ struct IngestBenchWorld {
             store:
               \(target.yaml)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aggregator").path
-        let server = try RunningProcess(path: binary, ["serve", "--config", config, "--log-level", "notice"])
-        defer { _ = server }
-        let port = Int(try await server.waitFor(#"ingest_port=(\d+)"#)) ?? 0
+        let server = try RunningProcess(path: Self.product("aggregator"), ["serve", "--config", config, "--log-level", "notice"])
+        return (server, Int(try await server.waitFor(#"ingest_port=(\d+)"#)) ?? 0)
+    }
+
+    func endToEnd(_ target: Target, batches: [[Batch]]) async throws -> Run {
+        let (server, port) = try await startAggregator(target)
         let caPath = pki.directory.caCertificatePath
         let credentials = Dictionary(uniqueKeysWithValues: agentIDs.map {
             ($0, (certificate: pki.directory.agentCertificatePath($0), key: pki.directory.agentKeyPath($0)))
