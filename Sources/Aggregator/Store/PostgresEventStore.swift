@@ -26,11 +26,15 @@ package final class PostgresEventStore: EventStore {
 
     /// Connects, migrates the schema (serialised by an advisory lock, so several aggregators may
     /// start at once) and returns the store. Fails with `.unavailable` when the server cannot be
-    /// reached within `timeout`.
-    package static func open(_ settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10)) async throws(StoreError) -> PostgresEventStore {
+    /// reached within `timeout`; waiting for another aggregator's migration may take up to
+    /// `migrationTimeout`.
+    package static func open(
+        _ settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(10), migrationTimeout: Duration = .seconds(600)
+    ) async throws(StoreError) -> PostgresEventStore {
         let store = PostgresEventStore(client: PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger), logger: logger, timeout: timeout)
         do {
-            try await store.bounded { client in
+            try await store.bounded { client in try await client.query("SELECT 1", logger: logger) }
+            try await store.bounded(timeout: migrationTimeout) { client in
                 try await client.withTransaction(logger: logger) { connection in
                     try await PostgresMigrations.migrate(connection, logger: logger)
                 }
@@ -204,9 +208,12 @@ package final class PostgresEventStore: EventStore {
         Int(try await value(query, as: Int64.self) ?? 0)
     }
 
-    /// Runs `body` with the pool, giving up after `timeout` (unavailable), mapping errors.
-    private func bounded<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(StoreError) -> T {
-        let client = self.client, timeout = self.timeout
+    /// Runs `body` with the pool, giving up after `timeout` (default: the store's; unavailable),
+    /// mapping errors.
+    private func bounded<T: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws(StoreError) -> T {
+        let client = self.client, timeout = timeout ?? self.timeout
         do {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await body(client) }
