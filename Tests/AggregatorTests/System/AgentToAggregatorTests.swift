@@ -180,4 +180,40 @@ import TestSupport
         _ = await proxy.terminate()
         await world.aggregator.cleanUp()
     }
+
+    /// The agent's state on a 192 KiB tmpfs (its own mount namespace), smaller than the spool's
+    /// 1 MiB cap, with no aggregator to drain it: the disk fills, the spool evicts and counts, and
+    /// the agent keeps running and still stops cleanly.
+    @Test func aFullDisk_evictsAndCounts_andTheAgentKeepsRunning() async throws {
+        let world = try World()
+        let state = world.directory.appendingPathComponent("state").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        world.endpointPort = try PostgresServer.freePort()  // nobody listens: nothing is acked
+        try world.writeConfig()
+        try String(contentsOfFile: world.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "spool: {commit_interval_ms: 50}", with: "spool: {commit_interval_ms: 50, max_bytes: 1048576, segment_bytes: 65536}")
+            .write(toFile: world.configPath, atomically: true, encoding: .utf8)
+        let unshare = ["/usr/bin/unshare", geteuid() == 0 ? "-m" : "-rm", "/bin/sh", "-c", #"mount -t tmpfs -o size=192k tmpfs "$0" && exec "$@""#, state]
+        let agent = try RunningProcess(path: unshare[0], Array(unshare.dropFirst()) + [
+            ProcessRunner.productsDirectory.appendingPathComponent("edge-agent").path,
+            "run", "--config", world.configPath, "--synthetic-speed", "100",
+        ])
+        let metricsPort = try #require(Int(try await agent.waitFor(#"metrics_port=(\d+)"#)))
+        var evicted = 0.0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while evicted == 0, ContinuousClock.now < deadline, agent.isRunning {
+            try await Task.sleep(for: .seconds(1))
+            let metrics = try ProcessRunner.runTool("/usr/bin/python3", [
+                "-c", "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())",
+                "http://127.0.0.1:\(metricsPort)/metrics",
+            ]).stdout
+            evicted = IngestTests.sample(metrics, "citywatch_agent_spool_evicted_events") ?? 0
+        }
+        #expect(evicted > 0, "\(agent.stderr.suffix(2000))")
+        #expect(agent.isRunning)
+        try await Task.sleep(for: .seconds(2))  // keeps recording on a full disk
+        #expect(agent.isRunning)
+        #expect(await agent.terminate() == 0)
+        await world.aggregator.cleanUp()
+    }
 }
