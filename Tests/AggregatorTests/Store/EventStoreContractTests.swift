@@ -22,7 +22,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .postgres:
             let server = try await PostgresServer.shared()
             let database = try server.createDatabase()
-            let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"))
+            // A generous bound: the whole suite shares two cores; correctness, not latency, is tested.
+            let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"), timeout: .seconds(60))
             return (store, { await store.close(); _ = try? server.psql("DROP DATABASE \(database) WITH (FORCE)") })
         }
     }

@@ -181,7 +181,7 @@ import TestSupport
         await world.aggregator.cleanUp()
     }
 
-    /// The agent's state on a 192 KiB tmpfs (its own mount namespace), smaller than the spool's
+    /// The agent's state on a 64 KiB tmpfs (its own mount namespace), smaller than the spool's
     /// 1 MiB cap, with no aggregator to drain it: the disk fills, the spool evicts and counts, and
     /// the agent keeps running and still stops cleanly.
     @Test func aFullDisk_evictsAndCounts_andTheAgentKeepsRunning() async throws {
@@ -193,10 +193,10 @@ import TestSupport
         try String(contentsOfFile: world.configPath, encoding: .utf8)
             .replacingOccurrences(of: "spool: {commit_interval_ms: 50}", with: "spool: {commit_interval_ms: 50, max_bytes: 1048576, segment_bytes: 65536}")
             .write(toFile: world.configPath, atomically: true, encoding: .utf8)
-        let unshare = ["/usr/bin/unshare", geteuid() == 0 ? "-m" : "-rm", "/bin/sh", "-c", #"mount -t tmpfs -o size=192k tmpfs "$0" && exec "$@""#, state]
+        let unshare = ["/usr/bin/unshare", geteuid() == 0 ? "-m" : "-rm", "/bin/sh", "-c", #"mount -t tmpfs -o size=64k tmpfs "$0" && exec "$@""#, state]
         let agent = try RunningProcess(path: unshare[0], Array(unshare.dropFirst()) + [
             ProcessRunner.productsDirectory.appendingPathComponent("edge-agent").path,
-            "run", "--config", world.configPath, "--synthetic-speed", "100",
+            "run", "--config", world.configPath, "--synthetic-speed", "20",
         ])
         let metricsPort = try #require(Int(try await agent.waitFor(#"metrics_port=(\d+)"#)))
         var evicted = 0.0
