@@ -1,3 +1,4 @@
+import Shared
 import Foundation
 
 /// One measured figure, printed as a table row or as a JSON line
@@ -65,7 +66,7 @@ enum Stopwatch {
             let start = clock.now
             try body()
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             best = min(best, seconds)
         }
         return best

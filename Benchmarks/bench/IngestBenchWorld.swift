@@ -228,10 +228,6 @@ struct IngestBenchWorld {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// The timed part starts when every agent has warmed up its connection.
 actor AsyncGate {
     private let parties: Int

@@ -84,7 +84,7 @@ struct DetectCommand: AsyncParsableCommand {
         try output.events(events)
         output.close()
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         DetectSummary(camera: camera.id, statistics: finished.statistics, seconds: seconds).print()
         if finished.statistics.frames == 0 { throw ExitCode(2) }
     }

@@ -120,7 +120,3 @@ struct ShipperStateMachine {
         return effects
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -295,6 +295,7 @@ package final class Spool: Sendable {
             var positions = (0..<Self.lanes).map { lane in max(cursor?.positions[lane] ?? state.ledger.acked[lane], state.ledger.acked[lane]) }
             var events: [Event] = []
             var bytes = 0
+            let decoder = BatchDecoder()
             for lane in (0..<Self.lanes).reversed() {
                 let indices = state.lanes[lane].sizes.keys.filter { $0 >= positions[lane].segment }.sorted()
                 for index in indices {
@@ -312,7 +313,7 @@ package final class Spool: Sendable {
                     let scan = SpoolRecord.scan(content, from: offset, limit: size)
                     for record in scan.records {
                         guard events.count < maxEvents, bytes < maxBytes else { break }
-                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload]) {
+                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload], decoder: decoder) {
                             events.append(event)
                         } else {
                             state.ledger.corruptRecords += 1

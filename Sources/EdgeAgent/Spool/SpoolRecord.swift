@@ -23,8 +23,9 @@ package enum SpoolRecord {
         out += payload
     }
 
-    static func event(fromPayload payload: ArraySlice<UInt8>) throws -> Event {
-        let batch = try BatchDecoder().decodeProtobuf(Array(payload.dropFirst(8)))
+    /// `decoder`: one per read pass (making one allocates a decompression context).
+    static func event(fromPayload payload: ArraySlice<UInt8>, decoder: BatchDecoder) throws -> Event {
+        let batch = try decoder.decodeProtobuf(Array(payload.dropFirst(8)))
         guard let event = batch.events.first, batch.events.count == 1 else { throw CorruptRecord(events: batch.events.count) }
         return event
     }
