@@ -37,7 +37,7 @@ extension Event: Codable {
 
     /// JSON has one number type: `4` could be an int or a double. For the kind's documented
     /// attributes the registry says which; other whole numbers stay ints.
-    static func typed(_ attributes: Attributes, kind: EventKind) -> Attributes {
+    public static func typed(_ attributes: Attributes, kind: EventKind) -> Attributes {
         guard let specs = EventKindRegistry.standard.descriptor(of: kind)?.attributes else { return attributes }
         var typed = attributes
         for spec in specs where spec.type == .double {

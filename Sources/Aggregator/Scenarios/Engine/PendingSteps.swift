@@ -1,0 +1,70 @@
+import DequeModule
+
+/// First steps of a sequence or absence rule waiting for their second step, indexed by the key
+/// the rule's correlation looks them up under (camera, district, reach ...). A second step looks
+/// only at the keys it can relate to, never at every pending entry (except `within_distance`,
+/// which scans the rule's bounded list).
+struct PendingSteps {
+    struct Entry {
+        var snapshot: InputSnapshot
+        var key: String
+        var deadlineMs: Int64
+        /// Absence: the expected input came.
+        var satisfied = false
+    }
+
+    private var entries: [UInt64: Entry] = [:]
+    /// Entry ids in arrival order (≈ deadline order: deadlines are arrival time + a constant).
+    private var order: Deque<UInt64> = []
+    private var index: [String: Deque<UInt64>] = [:]
+    private var nextID: UInt64 = 0
+    let capacity: Int
+    private(set) var dropped = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var count: Int { entries.count }
+
+    mutating func insert(_ snapshot: InputSnapshot, key: String, deadlineMs: Int64) {
+        if entries.count >= capacity, let oldest = order.first {
+            remove(oldest)
+            order.removeFirst()
+            dropped += 1
+        }
+        nextID += 1
+        entries[nextID] = Entry(snapshot: snapshot, key: key, deadlineMs: deadlineMs)
+        order.append(nextID)
+        index[key, default: []].append(nextID)
+    }
+
+    /// Live entries under `key` (oldest first), with their ids.
+    func lookup(_ key: String) -> [(id: UInt64, entry: Entry)] {
+        guard let ids = index[key] else { return [] }
+        return ids.compactMap { id in entries[id].map { (id, $0) } }
+    }
+
+    mutating func markSatisfied(_ id: UInt64) { entries[id]?.satisfied = true }
+
+    /// Removes entries whose deadline is at or before `watermarkMs`, oldest first, and returns them
+    /// (absence rules fire for the unsatisfied ones).
+    mutating func expire(through watermarkMs: Int64) -> [Entry] {
+        var expired: [Entry] = []
+        while let id = order.first {
+            guard let entry = entries[id] else { order.removeFirst(); continue }
+            guard entry.deadlineMs <= watermarkMs else { break }
+            order.removeFirst()
+            remove(id)
+            expired.append(entry)
+        }
+        return expired
+    }
+
+    private mutating func remove(_ id: UInt64) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        // Index lists are pruned from the front: ids expire in arrival order, and a stale id
+        // behind a live one is skipped by `lookup` until it reaches the front.
+        guard var ids = index.removeValue(forKey: entry.key) else { return }
+        while let head = ids.first, entries[head] == nil { ids.removeFirst() }
+        if !ids.isEmpty { index[entry.key] = ids }
+    }
+}

@@ -1,0 +1,46 @@
+/// One scenario's evaluation state inside the engine. Only the part its pattern uses is filled.
+final class RuleRuntime {
+    let scenario: Scenario
+    var windows: [String: CountWindow] = [:]
+    var rates: [String: RateWindow] = [:]
+    var pending: PendingSteps
+    var lastFired: [String: Int64] = [:]
+    private(set) var fired = 0
+    private(set) var suppressed = 0
+    /// Window entries dropped because a group reached its cap.
+    var droppedEntries = 0
+
+    init(scenario: Scenario, pendingCapacity: Int) {
+        self.scenario = scenario
+        pending = PendingSteps(capacity: pendingCapacity)
+    }
+
+    /// Applies the cooldown for `key` at event time `timeMs`: true when the rule may fire.
+    func admit(key: String, timeMs: Int64) -> Bool {
+        if let last = lastFired[key], abs(timeMs - last) < scenario.cooldown.milliseconds {
+            suppressed += 1
+            return false
+        }
+        lastFired[key] = max(timeMs, lastFired[key] ?? .min)
+        fired += 1
+        return true
+    }
+
+    /// Entries held (windows, rate extremes, pending steps, cooldown keys).
+    var stateEntries: Int {
+        windows.values.reduce(0) { $0 + $1.count } + rates.values.reduce(0) { $0 + $1.entryCount } + pending.count + lastFired.count
+    }
+
+    /// Forgets groups and cooldown keys that can no longer matter at watermark `w`.
+    func sweep(watermarkMs w: Int64) {
+        switch scenario.pattern {
+        case .count(let p):
+            windows = windows.filter { $0.value.newestMs >= w - p.window.milliseconds }
+        case .rate(let p):
+            rates = rates.filter { $0.value.newestMs >= w - p.window.milliseconds }
+        default: break
+        }
+        let cooldown = scenario.cooldown.milliseconds
+        lastFired = lastFired.filter { $0.value >= w - cooldown }
+    }
+}

@@ -1,0 +1,222 @@
+import Shared
+
+/// Evaluates a set of scenarios incrementally over a stream of inputs in event time.
+///
+/// Each input touches only the rules whose filters name its kind (or name no kind), and inside a
+/// rule only its own group's window or the pending steps under the keys it can correlate with:
+/// nothing is rescanned per input. Time is the events' capture time; the watermark trails the
+/// newest capture time seen (or the wall clock given to `advance`) by the lateness allowance.
+/// Inputs older than the watermark are late: counted and not evaluated (ingest stored them).
+///
+/// Not thread-safe: one task owns an engine (the scenario service, a backtest, a fixture run).
+final class ScenarioEngine {
+    struct Limits: Sendable {
+        /// Pending first steps per sequence/absence rule; the oldest go first beyond it.
+        var pendingPerRule = 100_000
+        /// Entries per count group.
+        var entriesPerGroup = 10_000
+        /// How far the watermark moves between sweeps of expired state.
+        var sweepEveryMs: Int64 = 1_000
+    }
+
+    struct Statistics: Sendable, Hashable {
+        var inputs = 0
+        var late = 0
+        var activations = 0
+        var suppressed = 0
+        var stateEntries = 0
+        var droppedState = 0
+    }
+
+    let city: CityModel
+    let lateness: Int64
+    let limits: Limits
+    private let correlator: Correlator
+    private(set) var rules: [RuleRuntime]
+    /// Rules to try for an input of a kind: those whose filters name the kind ...
+    private var rulesByKind: [EventKind: [Int]] = [:]
+    /// ... and those that match any kind.
+    private var anyKindRules: [Int] = []
+    private var newestMs: Int64 = .min
+    private(set) var watermarkMs: Int64 = .min
+    private var lastSweepMs: Int64 = .min
+    private var inputs = 0
+    private var late = 0
+
+    init(scenarios: [Scenario], city: CityModel, latenessMs: Int64 = 60_000, limits: Limits = Limits()) {
+        self.city = city
+        self.lateness = latenessMs
+        self.limits = limits
+        correlator = Correlator(city: city)
+        rules = scenarios.filter(\.enabled).map { RuleRuntime(scenario: $0, pendingCapacity: limits.pendingPerRule) }
+        for (i, rule) in rules.enumerated() {
+            var filters = [rule.scenario.match]
+            switch rule.scenario.pattern {
+            case .sequence(let p): filters.append(p.then)
+            case .absence(let p): filters.append(p.expect)
+            default: break
+            }
+            if filters.contains(where: { $0.kinds == nil }) {
+                anyKindRules.append(i)
+            } else {
+                for kind in Set(filters.flatMap { $0.kinds ?? [] }) { rulesByKind[kind, default: []].append(i) }
+            }
+        }
+    }
+
+    /// Evaluates one input; activations are appended to `out`.
+    func process(_ input: ScenarioInput, into out: inout [Activation]) {
+        inputs += 1
+        let t = input.timeMs
+        if t < watermarkMs {
+            late += 1
+            return
+        }
+        let snapshot = InputSnapshot(input)
+        for i in rulesByKind[input.event.kind] ?? [] { evaluate(rules[i], input, snapshot, into: &out) }
+        for i in anyKindRules { evaluate(rules[i], input, snapshot, into: &out) }
+        if t > newestMs {
+            newestMs = t
+            moveWatermark(to: t - lateness, into: &out)
+        }
+    }
+
+    /// Moves the watermark to `wallClockMs - lateness` if that is later (time passes even when no
+    /// event arrives: absences must fire), firing absences whose wait ran out.
+    func advance(wallClockMs: Int64, into out: inout [Activation]) {
+        moveWatermark(to: wallClockMs - lateness, into: &out)
+    }
+
+    /// Ends a finite replay (fixtures, backtests): every pending wait runs out.
+    func finish(into out: inout [Activation]) {
+        moveWatermark(to: .max, into: &out)
+    }
+
+    var statistics: Statistics {
+        var s = Statistics(inputs: inputs, late: late)
+        for rule in rules {
+            s.activations += rule.fired
+            s.suppressed += rule.suppressed
+            s.stateEntries += rule.stateEntries
+            s.droppedState += rule.droppedEntries + rule.pending.dropped
+        }
+        return s
+    }
+
+    // MARK: - Evaluation
+
+    private func evaluate(_ rule: RuleRuntime, _ input: ScenarioInput, _ s: InputSnapshot, into out: inout [Activation]) {
+        let scenario = rule.scenario
+        switch scenario.pattern {
+        case .single:
+            guard scenario.match.matches(input) else { return }
+            fire(rule, at: s.timeMs, trigger: s, snapshots: [s], summary: "\(s.kind) at \(s.cameraID) (\(s.district))", into: &out)
+
+        case .count(let p):
+            guard scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
+            var window = rule.windows[group] ?? CountWindow()
+            window.add(s, distinct: p.distinct.value(of: s))
+            window.evict(before: window.newestMs - p.window.milliseconds)
+            while window.count > limits.entriesPerGroup {
+                window.removeFirst()
+                rule.droppedEntries += 1
+            }
+            let n = p.distinct == .events ? window.count : window.distinctCount
+            rule.windows[group] = window
+            guard n >= p.atLeast else { return }
+            let what = p.distinct == .events ? "events" : "distinct \(p.distinct.rawValue)"
+            let snapshots = window.entries.suffix(Activation.maxEvents).map(\.snapshot)
+            let place = group.isEmpty ? "the city" : "\(p.groupBy.rawValue) \(group)"
+            fire(rule, at: s.timeMs, trigger: s, snapshots: snapshots, summary: "\(n) \(what) within \(p.window) in \(place)", into: &out)
+
+        case .sequence(let p):
+            if p.then.matches(input), let first = waitingFirstStep(rule, p.correlate, p.otherDistrict, s) {
+                fire(rule, at: s.timeMs, trigger: s, snapshots: [first, s],
+                     summary: "\(first.kind) at \(first.cameraID) (\(first.district)) then \(s.kind) at \(s.cameraID) (\(s.district)) within \(p.within)",
+                     into: &out)
+            }
+            if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+                rule.pending.insert(s, key: key, deadlineMs: s.timeMs + p.within.milliseconds)
+            }
+
+        case .absence(let p):
+            if p.expect.matches(input) {
+                for key in correlator.lookupKeys(p.correlate, s) {
+                    for (id, entry) in rule.pending.lookup(key) where !entry.satisfied && entry.snapshot.timeMs <= s.timeMs
+                        && s.timeMs <= entry.deadlineMs && entry.snapshot.reference != s.reference
+                        && correlator.related(p.correlate, first: entry.snapshot, second: s)
+                    {
+                        rule.pending.markSatisfied(id)
+                    }
+                }
+            }
+            if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+                rule.pending.insert(s, key: key, deadlineMs: s.timeMs + p.within.milliseconds)
+            }
+
+        case .rate(let p):
+            guard scenario.match.matches(input), let value = input.event.attributes[p.attribute]?.doubleValue,
+                let group = p.groupBy.value(of: s)
+            else { return }
+            var window = rule.rates[group] ?? RateWindow()
+            window.evict(before: s.timeMs - p.window.milliseconds)
+            window.add(value: value, snapshot: s)
+            rule.rates[group] = window
+            if let rise = p.rise, let low = window.lowest, value - low.value >= rise {
+                fire(rule, at: s.timeMs, trigger: s, snapshots: [low.snapshot, s],
+                     summary: "\(p.attribute) rose from \(low.value) to \(value) within \(p.window) at \(s.cameraID)", into: &out)
+            } else if let fall = p.fall, let high = window.highest, high.value - value >= fall {
+                fire(rule, at: s.timeMs, trigger: s, snapshots: [high.snapshot, s],
+                     summary: "\(p.attribute) fell from \(high.value) to \(value) within \(p.window) at \(s.cameraID)", into: &out)
+            }
+        }
+    }
+
+    /// The oldest first step still waiting that this second step completes.
+    private func waitingFirstStep(_ rule: RuleRuntime, _ c: Correlation, _ otherDistrict: Bool, _ s: InputSnapshot) -> InputSnapshot? {
+        for key in correlator.lookupKeys(c, s) {
+            for (_, entry) in rule.pending.lookup(key) {
+                let a = entry.snapshot
+                guard a.timeMs <= s.timeMs, s.timeMs <= entry.deadlineMs, a.reference != s.reference else { continue }
+                if otherDistrict, a.district == s.district { continue }
+                if correlator.related(c, first: a, second: s) { return a }
+            }
+        }
+        return nil
+    }
+
+    private func moveWatermark(to w: Int64, into out: inout [Activation]) {
+        guard w > watermarkMs else { return }
+        watermarkMs = w
+        for rule in rules {
+            guard case .absence(let p) = rule.scenario.pattern else {
+                if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
+                continue
+            }
+            for entry in rule.pending.expire(through: w) where !entry.satisfied {
+                let a = entry.snapshot
+                fire(rule, at: entry.deadlineMs, trigger: a, snapshots: [a],
+                     summary: "\(a.kind) at \(a.cameraID) (\(a.district)) not followed within \(p.within)", into: &out)
+            }
+        }
+        if lastSweepMs == .min || w == .max || w - lastSweepMs >= limits.sweepEveryMs {
+            lastSweepMs = w
+            for rule in rules { rule.sweep(watermarkMs: w) }
+        }
+    }
+
+    private func fire(
+        _ rule: RuleRuntime, at timeMs: Int64, trigger: InputSnapshot, snapshots: [InputSnapshot], summary: String,
+        into out: inout [Activation]
+    ) {
+        let scenario = rule.scenario
+        let key = scenario.dedup.value(of: trigger) ?? ""
+        guard rule.admit(key: key, timeMs: timeMs) else { return }
+        func unique(_ values: [String?]) -> [String] { Array(Set(values.compactMap { $0 })).sorted() }
+        out.append(Activation(
+            id: "\(scenario.id)/\(key)/\(timeMs)", scenarioID: scenario.id, title: scenario.title, domain: scenario.domain,
+            severity: scenario.severity, timeMs: timeMs, key: key, districts: unique(snapshots.map(\.district)),
+            cameras: unique(snapshots.map(\.cameraID)), reaches: unique(snapshots.map(\.reach)), roads: unique(snapshots.map(\.road)),
+            events: snapshots.map(\.reference), summary: summary))
+    }
+}

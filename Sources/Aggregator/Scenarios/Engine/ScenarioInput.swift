@@ -1,0 +1,48 @@
+import Shared
+
+/// One event (or incident update) as the scenario engine sees it: the event with what the city
+/// model knows about its camera, resolved once at ingest.
+struct ScenarioInput: Sendable, Hashable {
+    var agentID: String
+    var event: Event
+    var source: EventFilter.Source
+    var district: String
+    var reach: String?
+    var road: String?
+    var site: String?
+    var domain: EventKindDescriptor.Domain?
+
+    init(agentID: String, event: Event, source: EventFilter.Source = .event, city: CityModel) {
+        let camera = city.camerasByID[event.cameraID]
+        self.init(
+            agentID: agentID, event: event, source: source, district: camera?.district ?? "", reach: camera?.reach,
+            road: camera?.road, site: camera?.site)
+    }
+
+    init(
+        agentID: String, event: Event, source: EventFilter.Source = .event, district: String, reach: String? = nil,
+        road: String? = nil, site: String? = nil
+    ) {
+        self.agentID = agentID
+        self.event = event
+        self.source = source
+        self.district = district
+        self.reach = reach
+        self.road = road
+        self.site = site
+        self.domain = EventKindRegistry.standard.descriptor(of: event.kind)?.domain
+    }
+
+    var timeMs: Int64 { event.captureTimeMs }
+    var reference: EventReference { EventReference(agentID: agentID, eventID: event.id) }
+}
+
+/// The global key of a stored event.
+struct EventReference: Sendable, Hashable, Codable, Comparable {
+    var agentID: String
+    var eventID: UInt64
+
+    static func < (a: EventReference, b: EventReference) -> Bool {
+        (a.agentID, a.eventID) < (b.agentID, b.eventID)
+    }
+}
