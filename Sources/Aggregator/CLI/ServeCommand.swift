@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncAlgorithms
 import Foundation
 import Logging
 import Metrics
@@ -28,12 +29,28 @@ struct ServeCommand: AsyncParsableCommand {
         let city: CityModel
         let tls: TLSConfiguration
         let dictionaries: [ZstdDictionary]
+        var scenarios: [Scenario] = []
+        var secrets: [String: [UInt8]] = [:]
         do {
             configuration = try AggregatorConfiguration.load(path: config)
             city = try CityModel.load(path: configuration.cityPath)
             let t = configuration.ingest.tls
             tls = try TLSConfigurations.server(certificatePath: t.certificate, keyPath: t.key, clientCAPath: t.clientCA)
             dictionaries = try configuration.ingest.dictionaries.map { try ZstdDictionary(contentsOfFile: $0) }
+            if let directory = configuration.scenarios.directory {
+                let loaded = try ScenarioLoader.load(directory: directory, city: city)
+                if let problem = ScenarioService.unknownWebhooks(loaded, known: Set(configuration.scenarios.webhooks.map(\.name))) {
+                    throw problem
+                }
+                scenarios = loaded.scenarios
+            }
+            for webhook in configuration.scenarios.webhooks {
+                guard let file = webhook.secretFile else { continue }
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                    let key = text.split(separator: "\n").first, !key.isEmpty
+                else { throw ValidationError("webhook '\(webhook.name)': cannot read a key from secret_file \(file)") }
+                secrets[webhook.name] = Array(key.utf8)
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(78)
@@ -53,8 +70,29 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-        let ingestor = BatchIngestor(
+        var ingestor = BatchIngestor(
             city: city, store: store, limits: configuration.ingest.batchLimits, dictionaries: dictionaries, now: now, logger: logger)
+        var scenarioServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.scenarios.directory != nil {
+            let actions: ActionStore
+            do { actions = try ActionStore(path: configuration.scenarios.database) } catch {
+                FileHandle.standardError.write(Data("error: opening the operations database \(configuration.scenarios.database): \(error)\n".utf8))
+                await store.close()
+                throw ExitCode(69)
+            }
+            let feed = AsyncChannel<[ScenarioInput]>()
+            ingestor.scenarioFeed = feed
+            ingestor.actions = actions
+            let webhooks = Dictionary(uniqueKeysWithValues: configuration.scenarios.webhooks.map { ($0.name, $0) })
+            scenarioServices = [
+                .init(service: ScenarioService(
+                    directory: configuration.scenarios.directory, initial: scenarios, city: city,
+                    latenessMs: Int64(configuration.scenarios.latenessSeconds) * 1000, feed: feed, store: actions,
+                    webhookNames: Set(webhooks.keys), now: now, logger: logger)),
+                .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),
+            ]
+            logger.notice("scenarios loaded", metadata: ["scenarios": "\(scenarios.count)", "webhooks": "\(webhooks.count)"])
+        }
         let notifier = SystemdNotifier()
         let app = try IngestServer.application(
             settings: configuration.ingest, trustDomain: configuration.ingest.tls.trustDomain ?? city.id, tls: tls, ingestor: ingestor, gate: AdmissionGate(capacity: configuration.ingest.maxConcurrentBatches),
@@ -68,7 +106,8 @@ struct ServeCommand: AsyncParsableCommand {
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: metrics), .init(service: retention)],
+            // Shut down in reverse order: ingest stops before the scenario engine it feeds.
+            services: scenarioServices + [.init(service: app), .init(service: metrics), .init(service: retention)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

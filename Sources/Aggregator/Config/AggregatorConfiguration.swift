@@ -11,8 +11,9 @@ struct AggregatorConfiguration: Decodable, Sendable {
     var retention: RetentionSettings
     /// config `metrics`: plain-HTTP Prometheus listener (default 127.0.0.1:9464).
     var metrics: MetricsSettings
+    var scenarios: ScenarioSettings
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -25,6 +26,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
             throw ConfigValueError("retention.max_bytes is not supported with store.postgres (use max_age_days)", at: "retention")
         }
         metrics = try c.decode(.metrics, default: MetricsSettings())
+        scenarios = try c.decode(.scenarios, default: ScenarioSettings())
     }
 
     /// Loads the file and resolves relative paths against its directory.
@@ -37,6 +39,11 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.tls.key = resolve(configuration.ingest.tls.key)
         configuration.ingest.tls.clientCA = resolve(configuration.ingest.tls.clientCA)
         configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
+        configuration.scenarios.directory = configuration.scenarios.directory.map(resolve)
+        configuration.scenarios.database = resolve(configuration.scenarios.database)
+        for i in configuration.scenarios.webhooks.indices {
+            configuration.scenarios.webhooks[i].secretFile = configuration.scenarios.webhooks[i].secretFile.map(resolve)
+        }
         switch configuration.store {
         case .sqlite(let file):
             configuration.store = .sqlite(path: resolve(file))

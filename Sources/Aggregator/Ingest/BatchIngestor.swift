@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Logging
 import Metrics
 import Shared
@@ -13,6 +14,10 @@ struct BatchIngestor: Sendable {
     /// Wall clock in ms since the epoch (injected for tests).
     let now: @Sendable () -> Int64
     let logger: Logger
+    /// Newly committed events go to the scenario engine (nil: no scenarios).
+    var scenarioFeed: AsyncChannel<[ScenarioInput]>? = nil
+    /// Commands for agents ride on acks; agents' command results come in batches.
+    var actions: ActionStore? = nil
 
     // Metric handles with fixed labels, made once (per-agent and per-code ones are made per use).
     private let commitLatency = Timer(label: "citywatch_ingest_commit_seconds")
@@ -41,6 +46,8 @@ struct BatchIngestor: Sendable {
         }
         var districts: [String] = []
         districts.reserveCapacity(batch.events.count)
+        var cameras: [CityModel.Camera] = []
+        cameras.reserveCapacity(scenarioFeed == nil ? 0 : batch.events.count)
         for (i, event) in batch.events.enumerated() {
             guard let camera = city.camerasByID[event.cameraID] else {
                 return refuse(.forbidden("unknown_camera", "camera '\(event.cameraID)' is not in the city model", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
@@ -49,6 +56,7 @@ struct BatchIngestor: Sendable {
                 return refuse(.forbidden("camera_not_owned", "camera '\(event.cameraID)' belongs to another agent", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
             }
             districts.append(camera.district)
+            if scenarioFeed != nil { cameras.append(camera) }
         }
         let received = now()
         let ingested = IngestedBatch(
@@ -74,14 +82,46 @@ struct BatchIngestor: Sendable {
             if stored < batch.events.count {
                 alreadyStoredEvents.increment(by: batch.events.count - stored)
             }
+            if let scenarioFeed {
+                var inputs: [ScenarioInput] = []
+                inputs.reserveCapacity(batch.events.count)
+                for (event, camera) in zip(batch.events, cameras) {
+                    inputs.append(ScenarioInput(
+                        agentID: agent, event: event, district: camera.district, reach: camera.reach, road: camera.road, site: camera.site))
+                }
+                await scenarioFeed.send(inputs)
+            }
             if !batch.evicted.isEmpty {
                 logger.warning("agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)"])
                 Counter(label: "citywatch_agent_evicted_events_total", dimensions: [("agent", agent)]).increment(by: Int(clamping: batch.evicted.events))
             }
-            return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), storedEvents: UInt32(clamping: stored)))
+            return .success(BatchAck(
+                agentID: agent, committedSeq: committed, serverTimeMs: now(), commands: commands(for: agent, results: batch.commandResults),
+                storedEvents: UInt32(clamping: stored)))
         case .duplicate(let committed):
             duplicateBatches.increment()
-            return .success(BatchAck(agentID: agent, committedSeq: committed, serverTimeMs: now(), duplicate: true))
+            return .success(BatchAck(
+                agentID: agent, committedSeq: committed, serverTimeMs: now(), commands: commands(for: agent, results: batch.commandResults),
+                duplicate: true))
+        }
+    }
+
+    /// Applies the agent's command reports and returns its open commands for the ack. A failure
+    /// here is logged and costs the agent nothing: its batch is committed, and open commands go
+    /// out with a later ack.
+    private func commands(for agent: String, results: [CommandResult]) -> [Command] {
+        guard let actions else { return [] }
+        do {
+            if !results.isEmpty {
+                let applied = try actions.recordResults(agent: agent, results, nowMs: now())
+                if applied < results.count {
+                    logger.info("command results for unknown or finished commands ignored", metadata: ["agent": "\(agent)", "ignored": "\(results.count - applied)"])
+                }
+            }
+            return try actions.openCommands(agent: agent, nowMs: now())
+        } catch {
+            logger.warning("reading commands for an ack failed", metadata: ["agent": "\(agent)", "error": "\(error)"])
+            return []
         }
     }
 

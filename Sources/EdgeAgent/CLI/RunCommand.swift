@@ -64,10 +64,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         var commit = SpoolCommitService(spool: spool, interval: commitInterval, logger: logger)
         commit.durableIDsPath = durableIDs
-        let shipper = Shipper(
+        var shipper = Shipper(
             agentID: configuration.agentID, spool: spool, configuration: shipping, client: client,
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
+        shipper.commands = CommandDesk(cameras: configuration.cameras.map(\.id), logger: logger)
         let cameras = configuration.cameras.map {
             // A camera that ends or fails is logged, not a reason to stop the others or shipping.
             ServiceGroupConfiguration.ServiceConfiguration(

@@ -20,6 +20,8 @@ struct Shipper: Service {
     let logger: Logger
     /// The first batch sequence (unique across restarts: see `firstSequence`).
     let firstSeq: UInt64
+    /// Executes commands from acks; their results ride on later batches.
+    var commands: CommandDesk? = nil
 
     private let sentBatches = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "acked")])
     private let retries = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "retry")])
@@ -34,7 +36,7 @@ struct Shipper: Service {
     }
 
     enum Completion: Sendable {
-        case sent(seq: UInt64, outcome: ShipperStateMachine.Outcome, serverTimeMs: Int64?)
+        case sent(seq: UInt64, outcome: ShipperStateMachine.Outcome, serverTimeMs: Int64?, commands: [Command] = [])
         case tick
     }
 
@@ -76,7 +78,7 @@ struct Shipper: Service {
                         if stopping, inFlight == 0 || now() > stopDeadline || Task.isCancelled { group.cancelAll(); continue }
                         group.addTask { try? await Task.sleep(for: .milliseconds(100)); return .tick }
                         running += 1
-                    case .sent(let seq, let outcome, let serverTimeMs):
+                    case .sent(let seq, let outcome, let serverTimeMs, let received):
                         if case .retryable = outcome { endpoint += 1; retries.increment() }
                         if let serverTimeMs, serverTimeMs > 0 {
                             let (difference, overflow) = serverTimeMs.subtractingReportingOverflow(Int64(Date().timeIntervalSince1970 * 1000))
@@ -84,8 +86,15 @@ struct Shipper: Service {
                         }
                         let batch = machine.window.first { $0.batch.seq == seq }?.batch
                         let effects = machine.record(outcome, seq: seq, now: now(), random: Double.random(in: 0..<1))
-                        if let dead = effects.deadLetter, let batch { deadLetter(batch, seq: dead, outcome: outcome) }
-                        if case .acked = outcome { sentBatches.increment() }
+                        if let dead = effects.deadLetter, let batch {
+                            deadLetter(batch, seq: dead, outcome: outcome)
+                            commands?.batchFinished(dead, acked: false)
+                        }
+                        if case .acked = outcome {
+                            sentBatches.increment()
+                            commands?.batchFinished(seq, acked: true)
+                            if !received.isEmpty { commands?.receive(received, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) }
+                        }
                         if let through = effects.ackThrough { spool.ack(through: through, reportedEvictions: effects.reportedEvictions) }
                     }
                 }
@@ -111,6 +120,7 @@ struct Shipper: Service {
         var eventBatch = EventBatch(agentID: agentID, batchSeq: batch.seq, events: batch.events)
         eventBatch.evicted = EvictionReport(events: batch.evictions)
         eventBatch.agentVersion = CitywatchVersion.current
+        eventBatch.commandResults = commands?.results(forBatch: batch.seq) ?? []
         return try BatchEncoder().encode(eventBatch)
     }
 
@@ -137,7 +147,7 @@ struct Shipper: Service {
             case 200:
                 ackLatency.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
                 let ack = try? BatchAck(serializedBytes: Array(bytes.readableBytesView))
-                return .sent(seq: batch.seq, outcome: .acked, serverTimeMs: ack?.serverTimeMs)
+                return .sent(seq: batch.seq, outcome: .acked, serverTimeMs: ack?.serverTimeMs, commands: ack?.commands ?? [])
             case 400, 403, 413, 415:
                 logger.error(
                     "batch refused permanently", metadata: ["seq": "\(batch.seq)", "status": "\(status)", "body": "\(String(buffer: bytes))"])

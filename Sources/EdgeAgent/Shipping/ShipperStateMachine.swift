@@ -98,9 +98,7 @@ struct ShipperStateMachine {
             effects.deadLetter = seq
         case .retryable(let retryAfter):
             failures += 1
-            let exponent = min(failures - 1, 30)
-            let base = settings.backoffBase.seconds * Double(1 << exponent)
-            var delay = min(settings.backoffCap.seconds, base) * random
+            var delay = Backoff.fullJitter(failures: failures, base: settings.backoffBase.seconds, cap: settings.backoffCap.seconds, random: random)
             // Retry-After is a floor, but a bounded one (a proxy's absurd value must not stop shipping).
             if let retryAfter { delay = max(delay, min(Double(max(0, retryAfter)), max(settings.backoffCap.seconds, 600))) }
             notBefore = max(notBefore, now + delay)

@@ -27,7 +27,8 @@ final class AggregatorFixture {
     /// `dictionaries`: file names (in the fixture's directory) for `ingest.dictionaries`. The
     /// trust domain is left to its default, the city id.
     /// `ingestPort`: a fixed port (to restart on the same one), else 0 (any free port).
-    init(dictionaries: [(name: String, bytes: [UInt8])] = [], store: Store = .sqlite(), ingestPort: Int = 0) throws {
+    /// `extraConfig`: YAML appended to the configuration (e.g. a `scenarios:` section).
+    init(dictionaries: [(name: String, bytes: [UInt8])] = [], store: Store = .sqlite(), ingestPort: Int = 0, extraConfig: String = "") throws {
         pki = try TestPKI(city: "testcity", agents: ["agent-1", "agent-2", "stranger"], expiredAgents: ["agent-expired"])
         directory = try TestPaths.temporaryDirectory("aggregator")
         let storeYAML: String
@@ -69,6 +70,7 @@ final class AggregatorFixture {
               port: 0
             store:
               \(storeYAML)
+            \(extraConfig)
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         for dictionary in dictionaries {

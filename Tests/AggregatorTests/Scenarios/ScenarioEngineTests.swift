@@ -78,7 +78,7 @@ import Testing
         engine.process(input, into: &out)
         engine.advance(wallClockMs: input.timeMs + 60_000, into: &out)
         #expect(out.isEmpty, "the deadline has come but the lateness allowance has not passed")
-        engine.advance(wallClockMs: input.timeMs + 65_000, into: &out)
+        engine.advance(wallClockMs: input.timeMs + 65_001, into: &out)  // the watermark passes the deadline
         #expect(out.count == 1)
     }
 
@@ -144,5 +144,19 @@ import Testing
         #expect(engine.statistics.stateEntries == 100)
         engine.process(T.input(300, "a1", "fire"), into: &out)
         #expect(out.first?.events.first?.eventID != nil)
+    }
+
+    @Test func aStepExactlyAtTheDeadline_countsWhateverArrivesFirstAtThatInstant() throws {
+        let seq = try T.scenario("match: {kind: smoke}\nsequence: {then: {kind: fire}, within: 5m, correlate: same_camera}")
+        #expect(T.run([seq], [T.input(0, "a1", "smoke"), T.input(300, "a1", "fire")]).count == 1)
+        #expect(T.run([seq], [T.input(0, "a1", "smoke"), T.input(300, "b1", "motion"), T.input(300, "a1", "fire")]).count == 1)
+        let absence = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 2m, correlate: same_camera}")
+        #expect(T.run([absence], [T.input(0, "a1", "smoke"), T.input(120, "b1", "motion"), T.input(120, "a1", "fire")]).isEmpty)
+    }
+
+    @Test func distinctTracks_leaveOutUntrackedInputs() throws {
+        let rule = try T.scenario("match: {kind: intrusion}\ncount: {window: 5m, at_least: 2, distinct: tracks}")
+        #expect(T.run([rule], [T.input(0, "a1", "intrusion"), T.input(10, "a1", "intrusion", track: 4)]).isEmpty)
+        #expect(T.run([rule], [T.input(0, "a1", "intrusion", track: 3), T.input(10, "a1", "intrusion", track: 4)]).count == 1)
     }
 }

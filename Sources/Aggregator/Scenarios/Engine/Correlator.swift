@@ -46,7 +46,8 @@ struct Correlator: Sendable {
         case .downstream: return s.reach.map { upstreamOf[$0] ?? [] } ?? []
         case .upstream: return s.reach.map { Array(city.reaches.reachable[$0] ?? []) } ?? []
         case .sameRoad: return s.road.map { [$0] } ?? []
-        case .roadAhead: return s.road.map { roadsBehind[$0] ?? [] } ?? []
+        // On a ring every segment reaches every other: "ahead" then means any other segment.
+        case .roadAhead: return s.road.map { road in (roadsBehind[road] ?? []).filter { $0 != road } } ?? []
         }
     }
 

@@ -16,13 +16,14 @@ extension GroupKey {
 }
 
 extension DistinctKey {
-    func value(of s: InputSnapshot) -> String {
+    /// Nil when the input has no such value (no track, no zone): it does not take part.
+    func value(of s: InputSnapshot) -> String? {
         switch self {
         case .events: "\(s.reference.agentID)#\(s.reference.eventID)"
         case .cameras: s.cameraID
         case .districts: s.district
-        case .tracks: "\(s.cameraID)#\(s.trackID)"
-        case .zones: "\(s.cameraID)/\(s.zone ?? "")"
+        case .tracks: s.trackID == 0 ? nil : "\(s.cameraID)#\(s.trackID)"
+        case .zones: s.zone.map { "\(s.cameraID)/\($0)" }
         case .agents: s.reference.agentID
         }
     }

@@ -45,13 +45,14 @@ struct PendingSteps {
 
     mutating func markSatisfied(_ id: UInt64) { entries[id]?.satisfied = true }
 
-    /// Removes entries whose deadline is at or before `watermarkMs`, oldest first, and returns them
-    /// (absence rules fire for the unsatisfied ones).
+    /// Removes entries whose deadline is before `watermarkMs`, oldest first, and returns them
+    /// (absence rules fire for the unsatisfied ones). An entry whose deadline equals the watermark
+    /// stays: an input at exactly that time is not late and may still complete it.
     mutating func expire(through watermarkMs: Int64) -> [Entry] {
         var expired: [Entry] = []
         while let id = order.first {
             guard let entry = entries[id] else { order.removeFirst(); continue }
-            guard entry.deadlineMs <= watermarkMs else { break }
+            guard entry.deadlineMs < watermarkMs else { break }
             order.removeFirst()
             remove(id)
             expired.append(entry)

@@ -49,6 +49,20 @@ final class ScenarioEngine {
         self.limits = limits
         correlator = Correlator(city: city)
         rules = scenarios.filter(\.enabled).map { RuleRuntime(scenario: $0, pendingCapacity: limits.pendingPerRule) }
+        indexRules()
+    }
+
+    /// Swaps in a new scenario set (a reload): a rule whose definition did not change keeps its
+    /// windows, pending steps and cooldowns; changed and new rules start empty.
+    func replace(scenarios: [Scenario]) {
+        let running = Dictionary(rules.map { ($0.scenario, $0) }, uniquingKeysWith: { a, _ in a })
+        rules = scenarios.filter(\.enabled).map { running[$0] ?? RuleRuntime(scenario: $0, pendingCapacity: limits.pendingPerRule) }
+        indexRules()
+    }
+
+    private func indexRules() {
+        rulesByKind = [:]
+        anyKindRules = []
         for (i, rule) in rules.enumerated() {
             var filters = [rule.scenario.match]
             switch rule.scenario.pattern {
@@ -113,9 +127,9 @@ final class ScenarioEngine {
             fire(rule, at: s.timeMs, trigger: s, snapshots: [s], summary: "\(s.kind) at \(s.cameraID) (\(s.district))", into: &out)
 
         case .count(let p):
-            guard scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
+            guard scenario.match.matches(input), let group = p.groupBy.value(of: s), let distinct = p.distinct.value(of: s) else { return }
             var window = rule.windows[group] ?? CountWindow()
-            window.add(s, distinct: p.distinct.value(of: s))
+            window.add(s, distinct: distinct)
             window.evict(before: window.newestMs - p.window.milliseconds)
             while window.count > limits.entriesPerGroup {
                 window.removeFirst()
@@ -160,7 +174,9 @@ final class ScenarioEngine {
             else { return }
             var window = rule.rates[group] ?? RateWindow()
             window.evict(before: s.timeMs - p.window.milliseconds)
-            window.add(value: value, snapshot: s)
+            // A sample older than the group's newest (within the lateness allowance) is not
+            // compared: the window's extremes may come from after it.
+            guard window.add(value: value, snapshot: s) else { return }
             rule.rates[group] = window
             if let rise = p.rise, let low = window.lowest, value - low.value >= rise {
                 fire(rule, at: s.timeMs, trigger: s, snapshots: [low.snapshot, s],

@@ -1,0 +1,135 @@
+import AsyncAlgorithms
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Shared
+import UnixSignals
+
+/// Runs the scenario engine over what ingest commits: inputs arrive on `feed` (ingest waits for
+/// the engine to take them, so a slow engine slows acks rather than dropping anything), the wall
+/// clock ticks the watermark every second (absences fire without new events), and activations are
+/// recorded with their commands and webhook deliveries. SIGHUP reloads the scenario directory: a
+/// set that does not validate is refused (errors logged with file:line) and the running set stays.
+struct ScenarioService: Service {
+    let directory: String?
+    let initial: [Scenario]
+    let city: CityModel
+    let latenessMs: Int64
+    let feed: AsyncChannel<[ScenarioInput]>
+    let store: ActionStore
+    let webhookNames: Set<String>
+    let now: @Sendable () -> Int64
+    let logger: Logger
+
+    private static let evaluated = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "evaluated")])
+
+    func run() async throws {
+        let engine = ScenarioEngine(scenarios: initial, city: city, latenessMs: latenessMs)
+        var actions = Dictionary(uniqueKeysWithValues: initial.map { ($0.id, $0.actions) })
+        let planner = ActionPlanner(city: city)
+        let feed = self.feed
+        let reloads = AsyncChannel<Void>()
+        // Trap SIGHUP before saying we run: from then on it reloads instead of ending the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        logger.notice("scenario engine running", metadata: ["rules": "\(engine.rules.count)", "lateness_ms": "\(latenessMs)"])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The clock: an empty input list is a tick.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    await feed.send([])
+                }
+            }
+            group.addTask {
+                for await _ in hangups { await reloads.send(()) }
+            }
+            let merged = merge(feed.map { ScenarioWork.inputs($0) }, reloads.map { ScenarioWork.reload })
+            var out: [Activation] = []
+            var lastLate = 0
+            for await work in merged.cancelOnGracefulShutdown() {
+                switch work {
+                case .reload:
+                    if let replacement = reload() {
+                        engine.replace(scenarios: replacement)
+                        actions = Dictionary(uniqueKeysWithValues: replacement.map { ($0.id, $0.actions) })
+                    }
+                    continue
+                case .inputs(let inputs):
+                    for input in inputs { engine.process(input, into: &out) }
+                    Self.evaluated.increment(by: inputs.count)
+                    if inputs.isEmpty {
+                        engine.advance(wallClockMs: now(), into: &out)
+                        let stats = engine.statistics
+                        if stats.late > lastLate {
+                            Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "late")]).increment(by: stats.late - lastLate)
+                            lastLate = stats.late
+                        }
+                        Gauge(label: "citywatch_scenario_state_entries").record(Double(stats.stateEntries))
+                        Gauge(label: "citywatch_scenario_state_dropped").record(Double(stats.droppedState))
+                        Gauge(label: "citywatch_scenario_rules").record(Double(engine.rules.count))
+                        do { try store.expireCommands(nowMs: now()) } catch {
+                            logger.warning("expiring commands failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+                for activation in out { record(activation, actions: actions[activation.scenarioID] ?? [], planner: planner) }
+                out.removeAll(keepingCapacity: true)
+            }
+            group.cancelAll()
+        }
+        // Ingest handlers still waiting to hand over events return (the events are stored).
+        feed.finish()
+    }
+
+    private enum ScenarioWork: Sendable {
+        case inputs([ScenarioInput])
+        case reload
+    }
+
+    private func record(_ activation: Activation, actions: [ScenarioAction], planner: ActionPlanner) {
+        let plan = planner.plan(activation, actions: actions, nowMs: now())
+        do {
+            guard try store.record(activation, plan: plan, nowMs: now()) else { return }
+        } catch {
+            logger.error("recording an activation failed", metadata: ["activation": "\(activation.id)", "error": "\(error)"])
+            return
+        }
+        Counter(label: "citywatch_scenario_activations_total", dimensions: [("scenario", activation.scenarioID)]).increment()
+        logger.notice("scenario activated", metadata: [
+            "scenario": "\(activation.scenarioID)", "activation": "\(activation.id)", "severity": "\(activation.severity)",
+            "districts": "\(activation.districts.joined(separator: ","))", "summary": "\(activation.summary)",
+            "commands": "\(plan.commands.count)", "webhooks": "\(plan.webhooks.joined(separator: ","))",
+        ])
+    }
+
+    /// The directory's scenarios, or nil (logged) when they do not validate.
+    private func reload() -> [Scenario]? {
+        guard let directory else { return nil }
+        do {
+            let loaded = try ScenarioLoader.load(directory: directory, city: city)
+            if let problem = Self.unknownWebhooks(loaded, known: webhookNames) {
+                throw ScenarioLoader.Failure(errors: [problem])
+            }
+            Counter(label: "citywatch_scenario_reloads_total", dimensions: [("result", "applied")]).increment()
+            logger.notice("scenarios reloaded", metadata: ["scenarios": "\(loaded.scenarios.count)", "directory": "\(directory)"])
+            return loaded.scenarios
+        } catch {
+            Counter(label: "citywatch_scenario_reloads_total", dimensions: [("result", "refused")]).increment()
+            logger.error("scenario reload refused; the previous set stays active", metadata: ["errors": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The first scenario naming a webhook the configuration does not define.
+    static func unknownWebhooks(_ loaded: ScenarioLoader.Loaded, known: Set<String>) -> ConfigError? {
+        for scenario in loaded.scenarios {
+            for case .webhook(let name) in scenario.actions where !known.contains(name) {
+                return ConfigError(
+                    file: loaded.files[scenario.id] ?? scenario.id, line: nil, column: nil, keyPath: "actions",
+                    message: "webhook '\(name)' is not configured (aggregator config scenarios.webhooks)")
+            }
+        }
+        return nil
+    }
+}

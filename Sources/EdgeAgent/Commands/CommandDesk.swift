@@ -1,0 +1,130 @@
+import Logging
+import Metrics
+import Shared
+import Synchronization
+
+/// Executes the commands the aggregator puts in acks, each once, and holds their results until a
+/// batch carrying them is acked (a result in a refused or lost batch goes out again).
+///
+/// A command is redelivered in every ack until its result reaches the aggregator, so the desk
+/// remembers what it executed (the last 4,096 ids) and answers a repeat with the first result.
+///
+/// What the types do today: `set_profile` and `set_fps` set the camera's control values, exposed as
+/// metrics (`citywatch_agent_camera_profile`, `citywatch_agent_camera_fps_override`) and read by
+/// the capture loop; `take_snapshot` is refused (the agent keeps no snapshots yet); unknown types,
+/// unknown cameras and bad arguments are rejected with a message; a command past its deadline is
+/// reported expired without running.
+final class CommandDesk: Sendable {
+    struct Control: Sendable, Hashable {
+        var profile = "default"
+        var fps: Double?
+    }
+
+    static let profiles: Set<String> = ["default", "heightened", "flood-watch", "fire-watch", "crowd-watch", "traffic-watch"]
+    private static let memory = 4_096
+
+    private struct State {
+        var executed: [String: CommandResult] = [:]
+        var executionOrder: [String] = []
+        var unreported: [CommandResult] = []
+        var inFlight: [UInt64: [CommandResult]] = [:]
+        var controls: [String: Control] = [:]
+    }
+
+    let cameras: [String]
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    init(cameras: [String], logger: Logger) {
+        self.cameras = cameras
+        self.logger = logger
+    }
+
+    /// Executes new commands from an ack (repeats are answered from memory).
+    func receive(_ commands: [Command], nowMs: Int64) {
+        for command in commands {
+            let known: CommandResult? = state.withLock { s in s.executed[command.id] }
+            if let known {
+                // Its result may have been lost with a batch that the aggregator never saw: queue it again
+                // unless it is already waiting or travelling.
+                state.withLock { s in
+                    let waiting = s.unreported.contains { $0.commandID == command.id }
+                        || s.inFlight.values.contains { $0.contains { $0.commandID == command.id } }
+                    if !waiting { s.unreported.append(known) }
+                }
+                continue
+            }
+            let result = execute(command, nowMs: nowMs)
+            Counter(label: "citywatch_agent_commands_total", dimensions: [("type", command.type), ("status", result.status.rawValue)]).increment()
+            logger.notice("command from the aggregator", metadata: [
+                "command": "\(command.id)", "type": "\(command.type)", "camera": "\(command.cameraID)", "status": "\(result.status.rawValue)",
+                "message": "\(result.message)",
+            ])
+            state.withLock { s in
+                s.executed[command.id] = result
+                s.executionOrder.append(command.id)
+                if s.executionOrder.count > Self.memory { s.executed[s.executionOrder.removeFirst()] = nil }
+                s.unreported.append(result)
+            }
+        }
+    }
+
+    private func execute(_ command: Command, nowMs: Int64) -> CommandResult {
+        func result(_ status: CommandResult.Status, _ message: String) -> CommandResult {
+            CommandResult(commandID: command.id, status: status, message: message, finishedAtMs: nowMs)
+        }
+        if command.expiresAtMs > 0, nowMs > command.expiresAtMs { return result(.expired, "arrived after its deadline") }
+        let targets = command.cameraID.isEmpty ? cameras : [command.cameraID]
+        guard targets.allSatisfy(cameras.contains) else { return result(.rejected, "unknown camera '\(command.cameraID)'") }
+        switch command.type {
+        case "set_profile":
+            guard let profile = command.arguments["profile"], Self.profiles.contains(profile) else {
+                return result(.rejected, "profile must be one of \(Self.profiles.sorted().joined(separator: ", "))")
+            }
+            state.withLock { s in for camera in targets { s.controls[camera, default: Control()].profile = profile } }
+            for camera in targets {
+                for p in Self.profiles {
+                    Gauge(label: "citywatch_agent_camera_profile", dimensions: [("camera", camera), ("profile", p)]).record(p == profile ? 1 : 0)
+                }
+            }
+            return result(.done, "profile \(profile) on \(targets.count) camera(s)")
+        case "set_fps":
+            guard let text = command.arguments["fps"], let fps = Double(text), fps > 0, fps <= 60 else {
+                return result(.rejected, "fps must be a number in (0, 60]")
+            }
+            state.withLock { s in for camera in targets { s.controls[camera, default: Control()].fps = fps } }
+            for camera in targets { Gauge(label: "citywatch_agent_camera_fps_override", dimensions: [("camera", camera)]).record(fps) }
+            return result(.done, "fps \(text) on \(targets.count) camera(s)")
+        case "take_snapshot":
+            return result(.rejected, "this agent keeps no snapshots yet")
+        default:
+            return result(.rejected, "unknown command type '\(command.type)'")
+        }
+    }
+
+    /// The results batch `seq` carries: the same ones on every attempt of that batch.
+    func results(forBatch seq: UInt64) -> [CommandResult] {
+        state.withLock { s in
+            if let carried = s.inFlight[seq] { return carried }
+            guard !s.unreported.isEmpty else { return [] }
+            let carried = s.unreported
+            s.unreported = []
+            s.inFlight[seq] = carried
+            return carried
+        }
+    }
+
+    /// A batch finished: acked results are done; a dead-lettered batch's go out with a later one.
+    func batchFinished(_ seq: UInt64, acked: Bool) {
+        state.withLock { s in
+            guard let carried = s.inFlight.removeValue(forKey: seq) else { return }
+            if !acked { s.unreported.insert(contentsOf: carried, at: 0) }
+        }
+    }
+
+    func control(of camera: String) -> Control {
+        state.withLock { $0.controls[camera] ?? Control() }
+    }
+
+    var pendingResults: Int { state.withLock { $0.unreported.count + $0.inFlight.values.reduce(0) { $0 + $1.count } } }
+}
