@@ -50,6 +50,16 @@ final class ActionStore: Sendable {
                 CREATE INDEX webhook_due ON webhook_deliveries (status, next_attempt_ms);
                 """)
         }
+        migrator.registerMigration("v2-incidents") { db in
+            try db.execute(sql: """
+                CREATE TABLE incidents (
+                  id TEXT PRIMARY KEY, type TEXT NOT NULL, status TEXT NOT NULL, severity INTEGER NOT NULL, opened_ms INTEGER NOT NULL,
+                  last_ms INTEGER NOT NULL, resolved_ms INTEGER, event_count INTEGER NOT NULL, cameras TEXT NOT NULL,
+                  districts TEXT NOT NULL, tracks TEXT NOT NULL, timeline TEXT NOT NULL);
+                CREATE INDEX incidents_by_time ON incidents (last_ms);
+                CREATE INDEX incidents_by_status ON incidents (status, last_ms);
+                """)
+        }
         return migrator
     }
 
@@ -127,6 +137,47 @@ final class ActionStore: Sendable {
             districts: decode([String].self, row["districts"]) ?? [], cameras: decode([String].self, row["cameras"]) ?? [],
             reaches: decode([String].self, row["reaches"]) ?? [], roads: decode([String].self, row["roads"]) ?? [],
             events: decode([EventReference].self, row["events"]) ?? [], summary: row["summary"])
+    }
+
+    // MARK: Incidents
+
+    /// Inserts or replaces incidents (fusion's latest view of each), in one transaction.
+    func save(_ incidents: [Incident]) throws {
+        guard !incidents.isEmpty else { return }
+        try queue.write { db in
+            for i in incidents {
+                try db.execute(
+                    sql: """
+                        INSERT INTO incidents (id, type, status, severity, opened_ms, last_ms, resolved_ms, event_count, cameras, districts,
+                          tracks, timeline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET status = CASE WHEN incidents.status = 'acknowledged' AND excluded.status = 'open'
+                          THEN 'acknowledged' ELSE excluded.status END, severity = max(incidents.severity, excluded.severity),
+                          opened_ms = excluded.opened_ms, last_ms = excluded.last_ms, resolved_ms = excluded.resolved_ms,
+                          event_count = excluded.event_count, cameras = excluded.cameras, districts = excluded.districts,
+                          tracks = excluded.tracks, timeline = excluded.timeline
+                        """,
+                    arguments: [
+                        i.id, i.type, i.status.rawValue, i.severity.rank, i.openedMs, i.lastMs, i.resolvedMs, i.eventCount, Self.json(i.cameras),
+                        Self.json(i.districts), Self.json(i.tracks), Self.json(i.timeline),
+                    ])
+            }
+        }
+    }
+
+    func incidents(limit: Int = 100, status: Incident.Status? = nil) throws -> [Incident] {
+        try queue.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM incidents\(status == nil ? "" : " WHERE status = ?") ORDER BY last_ms DESC, id LIMIT ?",
+                arguments: StatementArguments(status.map { [$0.rawValue, limit] as [any DatabaseValueConvertible] } ?? [limit]))
+            return rows.map { row in
+                Incident(
+                    id: row["id"], type: row["type"], status: Incident.Status(rawValue: row["status"]) ?? .open,
+                    severity: Severity(rank: row["severity"]) ?? .medium, openedMs: row["opened_ms"], lastMs: row["last_ms"],
+                    resolvedMs: row["resolved_ms"], cameras: Self.decode([String].self, row["cameras"]) ?? [],
+                    districts: Self.decode([String].self, row["districts"]) ?? [], tracks: Self.decode([String].self, row["tracks"]) ?? [],
+                    eventCount: row["event_count"], timeline: Self.decode([Incident.Entry].self, row["timeline"]) ?? [])
+            }
+        }
     }
 
     // MARK: Commands

@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             scenarioServices = [
                 .init(service: ScenarioService(
                     directory: configuration.scenarios.directory, initial: scenarios, city: city,
-                    latenessMs: Int64(configuration.scenarios.latenessSeconds) * 1000, feed: feed, store: actions,
+                    latenessMs: Int64(configuration.scenarios.latenessSeconds) * 1000, fusion: configuration.fusion, feed: feed, store: actions,
                     webhookNames: Set(webhooks.keys), now: now, logger: logger)),
                 .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),
             ]

@@ -12,8 +12,9 @@ struct AggregatorConfiguration: Decodable, Sendable {
     /// config `metrics`: plain-HTTP Prometheus listener (default 127.0.0.1:9464).
     var metrics: MetricsSettings
     var scenarios: ScenarioSettings
+    var fusion: FusionSettings
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +28,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         }
         metrics = try c.decode(.metrics, default: MetricsSettings())
         scenarios = try c.decode(.scenarios, default: ScenarioSettings())
+        fusion = try c.decode(.fusion, default: FusionSettings())
     }
 
     /// Loads the file and resolves relative paths against its directory.

@@ -16,6 +16,7 @@ struct ScenarioService: Service {
     let initial: [Scenario]
     let city: CityModel
     let latenessMs: Int64
+    let fusion: FusionSettings
     let feed: AsyncChannel<[ScenarioInput]>
     let store: ActionStore
     let webhookNames: Set<String>
@@ -25,14 +26,13 @@ struct ScenarioService: Service {
     private static let evaluated = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "evaluated")])
 
     func run() async throws {
-        let engine = ScenarioEngine(scenarios: initial, city: city, latenessMs: latenessMs)
-        var actions = Dictionary(uniqueKeysWithValues: initial.map { ($0.id, $0.actions) })
+        let pipeline = ScenarioPipeline(scenarios: initial, fusion: fusion, city: city, latenessMs: latenessMs)
         let planner = ActionPlanner(city: city)
         let feed = self.feed
         let reloads = AsyncChannel<Void>()
         // Trap SIGHUP before saying we run: from then on it reloads instead of ending the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        logger.notice("scenario engine running", metadata: ["rules": "\(engine.rules.count)", "lateness_ms": "\(latenessMs)"])
+        logger.notice("scenario engine running", metadata: ["rules": "\(pipeline.engine.rules.count)", "lateness_ms": "\(latenessMs)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // The clock: an empty input list is a tick.
@@ -45,41 +45,63 @@ struct ScenarioService: Service {
                 for await _ in hangups { await reloads.send(()) }
             }
             let merged = merge(feed.map { ScenarioWork.inputs($0) }, reloads.map { ScenarioWork.reload })
-            var out: [Activation] = []
-            var lastLate = 0
+            var out = ScenarioPipeline.Output()
+            var reported = (late: 0, fusionLate: 0)
             for await work in merged.cancelOnGracefulShutdown() {
                 switch work {
                 case .reload:
-                    if let replacement = reload() {
-                        engine.replace(scenarios: replacement)
-                        actions = Dictionary(uniqueKeysWithValues: replacement.map { ($0.id, $0.actions) })
-                    }
+                    if let replacement = reload() { pipeline.replace(scenarios: replacement) }
                     continue
-                case .inputs(let inputs):
-                    for input in inputs { engine.process(input, into: &out) }
-                    Self.evaluated.increment(by: inputs.count)
-                    if inputs.isEmpty {
-                        engine.advance(wallClockMs: now(), into: &out)
-                        let stats = engine.statistics
-                        if stats.late > lastLate {
-                            Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "late")]).increment(by: stats.late - lastLate)
-                            lastLate = stats.late
-                        }
-                        Gauge(label: "citywatch_scenario_state_entries").record(Double(stats.stateEntries))
-                        Gauge(label: "citywatch_scenario_state_dropped").record(Double(stats.droppedState))
-                        Gauge(label: "citywatch_scenario_rules").record(Double(engine.rules.count))
-                        do { try store.expireCommands(nowMs: now()) } catch {
-                            logger.warning("expiring commands failed", metadata: ["error": "\(error)"])
-                        }
+                case .inputs(let inputs) where inputs.isEmpty:
+                    pipeline.advance(wallClockMs: now(), into: &out)
+                    persistIncidents(pipeline)
+                    report(pipeline, &reported)
+                    do { try store.expireCommands(nowMs: now()) } catch {
+                        logger.warning("expiring commands failed", metadata: ["error": "\(error)"])
                     }
+                case .inputs(let inputs):
+                    pipeline.process(inputs, into: &out)
+                    Self.evaluated.increment(by: inputs.count)
                 }
-                for activation in out { record(activation, actions: actions[activation.scenarioID] ?? [], planner: planner) }
-                out.removeAll(keepingCapacity: true)
+                for update in out.incidents where update.change != .updated {
+                    logger.info("incident \(update.change.rawValue)", metadata: [
+                        "incident": "\(update.incident.id)", "severity": "\(update.incident.severity)",
+                        "cameras": "\(update.incident.cameras.count)", "districts": "\(update.incident.districts.joined(separator: ","))",
+                    ])
+                }
+                for activation in out.activations {
+                    record(activation, actions: pipeline.actions[activation.scenarioID] ?? [], planner: planner)
+                }
+                out.removeAll()
             }
             group.cancelAll()
         }
+        persistIncidents(pipeline)
         // Ingest handlers still waiting to hand over events return (the events are stored).
         feed.finish()
+    }
+
+    private func persistIncidents(_ pipeline: ScenarioPipeline) {
+        let changed = pipeline.fuser.takeDirty()
+        do { try store.save(changed) } catch {
+            logger.error("saving incidents failed", metadata: ["incidents": "\(changed.count)", "error": "\(error)"])
+        }
+    }
+
+    private func report(_ pipeline: ScenarioPipeline, _ reported: inout (late: Int, fusionLate: Int)) {
+        let stats = pipeline.engine.statistics
+        if stats.late > reported.late {
+            Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "late")]).increment(by: stats.late - reported.late)
+            reported.late = stats.late
+        }
+        if pipeline.fuser.late > reported.fusionLate {
+            Counter(label: "citywatch_fusion_late_events_total").increment(by: pipeline.fuser.late - reported.fusionLate)
+            reported.fusionLate = pipeline.fuser.late
+        }
+        Gauge(label: "citywatch_scenario_state_entries").record(Double(stats.stateEntries))
+        Gauge(label: "citywatch_scenario_state_dropped").record(Double(stats.droppedState))
+        Gauge(label: "citywatch_scenario_rules").record(Double(pipeline.engine.rules.count))
+        Gauge(label: "citywatch_fusion_open_incidents").record(Double(pipeline.fuser.openCount))
     }
 
     private enum ScenarioWork: Sendable {

@@ -78,14 +78,15 @@ struct ScenarioFixture: Sendable {
         self.expectedActivations = expected
     }
 
-    /// Replays the inputs through an engine holding only `scenario`, then lets every wait run out.
+    /// Replays the inputs through fusion and an engine holding only `scenario` (so rules on
+    /// incidents work too), then lets every wait run out.
     func run(_ scenario: Scenario, city: CityModel) -> [Activation] {
-        let engine = ScenarioEngine(scenarios: [scenario], city: city, latenessMs: 0)
-        var out: [Activation] = []
+        let pipeline = ScenarioPipeline(scenarios: [scenario], fusion: FusionSettings(), city: city, latenessMs: 0)
+        var out = ScenarioPipeline.Output()
         // Stable by time: lines with the same `at` keep their file order.
         let ordered = inputs.enumerated().sorted { ($0.element.timeMs, $0.offset) < ($1.element.timeMs, $1.offset) }
-        for (_, input) in ordered { engine.process(input, into: &out) }
-        engine.finish(into: &out)
-        return out
+        pipeline.process(ordered.map(\.element), into: &out)
+        pipeline.finish(into: &out)
+        return out.activations
     }
 }

@@ -1,0 +1,79 @@
+@testable import Aggregator
+import Shared
+import Testing
+
+/// Fusion without I/O, on the scenario test city: a1 and a2 are 300 m apart, b1 2.2 km from them.
+@Suite struct IncidentFuserTests {
+    typealias T = ScenarioTestCity
+
+    func fuse(_ inputs: [ScenarioInput], settings: FusionSettings = FusionSettings(), latenessMs: Int64 = 0) -> (IncidentFuser, [IncidentUpdate]) {
+        let fuser = IncidentFuser(settings: settings, city: T.city, latenessMs: latenessMs)
+        var updates: [IncidentUpdate] = []
+        for input in inputs { fuser.fuse(input, into: &updates) }
+        return (fuser, updates)
+    }
+
+    @Test func nearbyCompatibleEvents_makeOneIncident_farOnesAnother() {
+        let (fuser, updates) = fuse([
+            T.input(0, "a1", "smoke"), T.input(30, "a2", "fire"),  // 300 m apart: one fire incident
+            T.input(40, "b1", "fire"),  // 2.2 km away: another
+            T.input(50, "a1", "crowd"),  // another type
+        ])
+        var all = updates
+        fuser.finish(into: &all)
+        let resolved = all.filter { $0.change == .resolved }.map(\.incident)
+        #expect(resolved.count == 3)
+        let fire = resolved.first { $0.cameras == ["a1", "a2"] }
+        #expect(fire?.type == "fire")
+        #expect(fire?.eventCount == 2)
+        #expect(fire?.severity == .critical, "the fire event's severity")
+        #expect(resolved.contains { $0.cameras == ["b1"] && $0.type == "fire" })
+        #expect(resolved.contains { $0.type == "crowd" })
+    }
+
+    @Test func aTrack_isLinkedAcrossCameras_onlyAtAPlausibleSpeed() {
+        var settings = FusionSettings()
+        settings.linkDistanceMetres = 3_000
+        settings.distanceMetres = 100
+        // a1 → b1 is 2.2 km: 60 s is 37 m/s (plausible at 40 m/s), 10 s is 220 m/s (not).
+        let (plausible, _) = fuse([T.input(0, "a1", "intrusion", track: 5), T.input(60, "b1", "intrusion", track: 9)], settings: settings)
+        var out: [IncidentUpdate] = []
+        plausible.finish(into: &out)
+        #expect(out.map(\.incident.tracks) == [["a1#5", "b1#9"]])
+        let (tooFast, _) = fuse([T.input(0, "a1", "intrusion", track: 5), T.input(10, "b1", "intrusion", track: 9)], settings: settings)
+        out = []
+        tooFast.finish(into: &out)
+        #expect(out.count == 2)
+    }
+
+    @Test func quietIncidents_resolve_andLateEventsAreCountedNotFused() {
+        var settings = FusionSettings()
+        settings.quietSeconds = 60
+        let (fuser, _) = fuse([T.input(0, "a1", "fire"), T.input(100, "b1", "fire")], settings: settings, latenessMs: 10_000)
+        var out: [IncidentUpdate] = []
+        // Watermark 90 s: a1's incident (last 0 s) has been quiet for 90 s > 60 s.
+        #expect(fuser.openCount == 1)
+        fuser.fuse(T.input(50, "a2", "fire"), into: &out)  // 50 s behind the newest (100 s), beyond 10 s: late
+        #expect(fuser.late == 1)
+        fuser.advance(wallClockMs: T.input(1000, "a1", "fire").timeMs, into: &out)
+        #expect(fuser.openCount == 0)
+        let dirty = fuser.takeDirty()
+        #expect(dirty.count == 2 && dirty.allSatisfy { $0.status == .resolved })
+    }
+
+    @Test func pipeline_escalatesIncidents_andRulesSeeIncidents() throws {
+        let escalating = try T.scenario("match: {kind: fire}\ncount: {window: 5m, at_least: 2}\nactions:\n  - escalate: critical")
+        var onIncident = try T.scenario("match: {source: incident, kind: crowd, where: {cameras: {gte: 2}}}")
+        onIncident.id = "t.incident"
+        let pipeline = ScenarioPipeline(scenarios: [escalating, onIncident], fusion: FusionSettings(), city: T.city, latenessMs: 0)
+        var out = ScenarioPipeline.Output()
+        pipeline.process([
+            T.input(0, "a1", "crowd", severity: .medium), T.input(10, "a2", "crowd", severity: .medium),
+            T.input(20, "a1", "fire", severity: .high), T.input(30, "a2", "fire", severity: .high),
+        ], into: &out)
+        #expect(out.activations.map(\.scenarioID).sorted() == ["t.incident", "t.rule"])
+        let escalated = out.incidents.filter { $0.change == .escalated }.map(\.incident)
+        #expect(escalated.map(\.type) == ["fire"])
+        #expect(escalated.first?.severity == .critical)
+    }
+}
