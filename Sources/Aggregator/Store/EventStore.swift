@@ -93,6 +93,17 @@ package struct EventQuery: Sendable, Hashable {
     var district: String?
     var kind: String?
     var limit = 100
+    /// Oldest first (replays, backtests) instead of newest first.
+    var ascending = false
+    /// Keyset paging for ascending queries: only events after this (capture time, agent, event id).
+    var after: EventCursor?
+}
+
+/// A position in the (capture time, agent, event id) order.
+package struct EventCursor: Sendable, Hashable {
+    var captureTimeMs: Int64
+    var agentID: String
+    var eventID: UInt64
 }
 
 /// An event as stored, with where it came from.

@@ -144,8 +144,15 @@ package final class PostgresEventStore: EventStore {
         if let v = query.camera { add("camera_id", "=", v) }
         if let v = query.district { add("district_id", "=", v) }
         if let v = query.kind { add("kind", "=", v) }
+        if let after = query.after {
+            binds.append(after.captureTimeMs)
+            binds.append(after.agentID)
+            binds.append(Int64(bitPattern: after.eventID))
+            conditions.append("(capture_time_ms, agent_id, event_id) > ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY capture_time_ms DESC, row_id DESC LIMIT \(max(1, min(query.limit, 10_000)))"
+        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, row_id DESC"
+        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
         let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger
         return try await bounded { client in

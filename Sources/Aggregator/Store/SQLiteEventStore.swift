@@ -95,8 +95,13 @@ package final class SQLiteEventStore: EventStore {
         if let v = query.camera { add("camera_id = ?", v) }
         if let v = query.district { add("district_id = ?", v) }
         if let v = query.kind { add("kind = ?", v) }
+        if let after = query.after {
+            conditions.append("(capture_time_ms, agent_id, event_id) > (?, ?, ?)")
+            arguments += [after.captureTimeMs, after.agentID, Int64(bitPattern: after.eventID)]
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY capture_time_ms DESC, row_id DESC LIMIT \(max(1, min(query.limit, 10_000)))"
+        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, row_id DESC"
+        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
         let sqlArguments = StatementArguments(arguments)
         return try await read { db in
             try EventRow.fetchAll(db, sql: sql, arguments: sqlArguments).map { try $0.stored() }
