@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmark suites in a release build. Usage: scripts/bench.sh [wire|vision|ingest|spool|drain] [--json] [--quick]
+# Runs the benchmark suites in a release build. Usage: scripts/bench.sh [wire|vision|ingest|spool|drain|scenarios] [--json] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh

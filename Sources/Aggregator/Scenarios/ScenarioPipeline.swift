@@ -35,7 +35,7 @@ final class ScenarioPipeline {
         actions = Dictionary(scenarios.map { ($0.id, $0.actions) }, uniquingKeysWith: { a, _ in a })
     }
 
-    func process(_ inputs: [ScenarioInput], into out: inout Output) {
+    func process(_ inputs: some Sequence<ScenarioInput>, into out: inout Output) {
         for input in inputs {
             fuser.fuse(input, into: &updates)
             engine.process(input, into: &activations)
