@@ -18,6 +18,7 @@ install_deps
 echo "building (first time: several minutes)…"
 swift build --product edge-agent >/dev/null 2>&1 || swift build --product edge-agent
 swift build --product aggregator >/dev/null 2>&1 || swift build --product aggregator
+root=$PWD
 bin=$PWD/.build/debug
 demo=$PWD/.demo/city
 rm -rf "$demo"
@@ -34,7 +35,13 @@ echo "== a 20 s clip for the north bridge camera (ffmpeg lavfi: moving test patt
 ffmpeg -loglevel error -f lavfi -i "testsrc2=size=640x360:rate=10" -t 20 -pix_fmt yuv420p bridge.mp4
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > city.yaml <<EOF
+echo "== a webhook receiver (the operations centre's endpoint; checks each CloudEvent's HMAC)"
+head -c 24 /dev/urandom | base64 > ops.secret
+python3 "$root/Tests/Tools/webhook_receiver.py" hooks.jsonl ops.secret 2> hooks.log &
+pids_hook=$!
+for _ in $(seq 50); do grep -q "port=" hooks.log && break; sleep 0.1; done
+hook_port=$(sed -n 's/^port=//p' hooks.log)
+cp "$root/Deploy/demo/city.yaml" city.yaml
 city: demo-city
 districts:
   - {id: north, name: North bank, adjacent: [centre]}
@@ -58,6 +65,11 @@ ingest:
 metrics: {host: 127.0.0.1, port: 0}
 store:
   sqlite: {path: events.sqlite}
+scenarios:
+  directory: $root/Deploy/demo/scenarios
+  lateness_s: 10
+  webhooks:
+    - {name: ops, url: "http://127.0.0.1:$hook_port/hooks/ops", secret_file: ops.secret, backoff_base_ms: 500, backoff_cap_ms: 5000}
 EOF
 agent_config() {  # agent, then "camera=source" pairs
   local agent=$1; shift
@@ -91,6 +103,7 @@ stop() {
   for pid in "${pids[@]:1}"; do stopped "$pid"; done
   kill -TERM "${pids[0]}" 2>/dev/null || true
   stopped "${pids[0]}"
+  kill -TERM "$pids_hook" 2>/dev/null || true
   report final
   echo "logs and data: $demo"
   exit 0
@@ -103,9 +116,28 @@ total = c.execute("SELECT count(*) FROM events").fetchone()[0]
 by = c.execute("SELECT district_id, count(*) FROM events GROUP BY district_id ORDER BY district_id").fetchall()
 kinds = c.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY count(*) DESC LIMIT 6").fetchall()
 print(f"[{sys.argv[1]}] stored {total} events | " + ", ".join(f"{d}: {n}" for d, n in by) + " | " + ", ".join(f"{k} {n}" for k, n in kinds))
+try:
+    o = sqlite3.connect("file:operations.sqlite?mode=ro", uri=True)
+    acts = o.execute("SELECT scenario_id, count(*) FROM activations GROUP BY scenario_id ORDER BY scenario_id").fetchall()
+    cmds = o.execute("SELECT status, count(*) FROM commands GROUP BY status ORDER BY status").fetchall()
+    incs = o.execute("SELECT status, count(*) FROM incidents GROUP BY status").fetchall()
+    hooks = o.execute("SELECT status, count(*) FROM webhook_deliveries GROUP BY status").fetchall()
+    print("    activations: " + (", ".join(f"{s} {n}" for s, n in acts) or "none yet")
+          + " | commands: " + (", ".join(f"{s} {n}" for s, n in cmds) or "none")
+          + " | incidents: " + (", ".join(f"{s} {n}" for s, n in incs) or "none")
+          + " | webhooks: " + (", ".join(f"{s} {n}" for s, n in hooks) or "none"))
+except sqlite3.Error:
+    o = None
 if sys.argv[1] == "final":
     for row in c.execute("SELECT datetime(capture_time_ms/1000, 'unixepoch'), district_id, camera_id, kind, phase, severity FROM events ORDER BY capture_time_ms DESC LIMIT 8"):
         print("   ", *row)
+    if o is not None:
+        print("  latest activations:")
+        for row in o.execute("SELECT datetime(time_ms/1000, 'unixepoch'), scenario_id, summary FROM activations ORDER BY time_ms DESC LIMIT 6"):
+            print("   ", *row)
+        print("  commands sent to agents (status, agent, camera, type, message):")
+        for row in o.execute("SELECT status, agent_id, camera_id, type, message FROM commands ORDER BY issued_at_ms DESC LIMIT 6"):
+            print("   ", *row)
 EOF
 }
 

@@ -10,7 +10,9 @@ import Shared
 /// 3. it is a track and one of the incident's cameras saw a track within `link_distance_m` at a
 ///    speed no greater than `max_speed_m_s` (the same person or vehicle moving on);
 /// otherwise it opens a new incident. An incident with no event for `quiet_s` is resolved.
-/// Candidates are the open incidents of the event's type only (a handful per type in a city).
+/// Lookups are per camera: each camera's neighbours (within `distance_m` or on its site) and link
+/// partners (within `link_distance_m`) are computed once from the city model, and each type keeps
+/// the latest incident seen on each camera; an event looks at its neighbours' incidents only.
 final class IncidentFuser {
     private final class Open {
         var incident: Incident
@@ -28,6 +30,14 @@ final class IncidentFuser {
     /// Event → open incident, for the events on incidents' timelines (escalation looks them up).
     private var incidentOfEvent: [EventReference: String] = [:]
     private var dirty: Set<String> = []
+    /// Camera → cameras it merges with (itself, same site, within `distance_m`).
+    private let near: [String: [String]]
+    /// Camera → other cameras within `link_distance_m`, with the distance.
+    private let linkable: [String: [(camera: String, metres: Double)]]
+    /// Type → camera → the latest open incident with an event on that camera.
+    private var latestByCamera: [String: [String: String]] = [:]
+    /// `type#camera#track` → the open incident holding that track.
+    private var incidentOfTrack: [String: String] = [:]
     private var newestMs: Int64 = .min
     private(set) var watermarkMs: Int64 = .min
     private(set) var late = 0
@@ -37,6 +47,18 @@ final class IncidentFuser {
         self.settings = settings
         self.city = city
         self.latenessMs = latenessMs
+        var near: [String: [String]] = [:]
+        var linkable: [String: [(camera: String, metres: Double)]] = [:]
+        for a in city.cameras {
+            near[a.id] = [a.id]
+            for b in city.cameras where b.id != a.id {
+                let d = city.distanceMetres(a.id, b.id)
+                if (a.site != nil && a.site == b.site) || (d.map { $0 <= settings.distanceMetres } ?? false) { near[a.id]!.append(b.id) }
+                if let d, d <= settings.linkDistanceMetres { linkable[a.id, default: []].append((b.id, d)) }
+            }
+        }
+        self.near = near
+        self.linkable = linkable
     }
 
     var openCount: Int { open.count }
@@ -71,24 +93,18 @@ final class IncidentFuser {
     }
 
     private func match(type: String, camera: String, track: String?, timeMs t: Int64) -> Open? {
-        let candidates = (openByType[type] ?? []).compactMap { open[$0] }
-        if let track, let o = candidates.first(where: { $0.tracks.contains(track) }) { return o }
+        if let track, let id = incidentOfTrack["\(type)#\(track)"], let o = open[id] { return o }
+        guard let latest = latestByCamera[type] else { return nil }
         let window = Int64(settings.windowSeconds) * 1000
-        let site = city.camerasByID[camera]?.site
-        for o in candidates.reversed() where o.incident.lastMs >= t - window {
-            for other in o.cameraLast.keys {
-                if other == camera { return o }
-                if let site, city.camerasByID[other]?.site == site { return o }
-                if let d = city.distanceMetres(other, camera), d <= settings.distanceMetres { return o }
-            }
+        var best: Open?
+        for other in near[camera] ?? [camera] {
+            guard let id = latest[other], let o = open[id], o.incident.lastMs >= t - window else { continue }
+            if best == nil || o.incident.lastMs > best!.incident.lastMs { best = o }
         }
-        guard track != nil else { return nil }
-        for o in candidates.reversed() {
-            for (other, last) in o.cameraLast where other != camera && last <= t && t - last <= window {
-                guard let d = city.distanceMetres(other, camera), d <= settings.linkDistanceMetres else { continue }
-                let seconds = max(Double(t - last) / 1000, 1)
-                if d / seconds <= settings.maxSpeedMetresPerSecond { return o }
-            }
+        if best != nil || track == nil { return best }
+        for (other, metres) in linkable[camera] ?? [] {
+            guard let id = latest[other], let o = open[id], let last = o.cameraLast[other], last <= t, t - last <= window else { continue }
+            if metres / max(Double(t - last) / 1000, 1) <= settings.maxSpeedMetresPerSecond { return o }
         }
         return nil
     }
@@ -98,7 +114,11 @@ final class IncidentFuser {
         var i = o.incident
         if !i.cameras.contains(entry.cameraID) { i.cameras.append(entry.cameraID); material = true }
         if !i.districts.contains(entry.district) { i.districts.append(entry.district); material = true }
-        if let track, o.tracks.insert(track).inserted { i.tracks.append(track) }
+        if let track, o.tracks.insert(track).inserted {
+            i.tracks.append(track)
+            incidentOfTrack["\(i.type)#\(track)"] = i.id
+        }
+        latestByCamera[i.type, default: [:]][entry.cameraID] = i.id
         if entry.severity > i.severity { i.severity = entry.severity; material = true }
         i.lastMs = max(i.lastMs, entry.timeMs)
         i.openedMs = min(i.openedMs, entry.timeMs)
@@ -134,9 +154,15 @@ final class IncidentFuser {
         resolveQuiet(watermark: .max, into: &updates)
     }
 
+    /// Watermark of the last pass over open incidents: passes run at most once per second of event
+    /// time (resolution is then up to a second late; what resolves and when it says it did is exact).
+    private var lastResolvePassMs: Int64 = .min
+
     private func resolveQuiet(watermark w: Int64, into updates: inout [IncidentUpdate]) {
         guard w > watermarkMs else { return }
         watermarkMs = w
+        guard w == .max || lastResolvePassMs == .min || w - lastResolvePassMs >= 1_000 else { return }
+        lastResolvePassMs = w
         let quiet = Int64(settings.quietSeconds) * 1000
         for (type, ids) in openByType {
             var keep: [String] = []
@@ -149,6 +175,8 @@ final class IncidentFuser {
                 o.incident.status = .resolved
                 o.incident.resolvedMs = o.incident.lastMs + quiet
                 for entry in o.incident.timeline { incidentOfEvent[entry.event] = nil }
+                for track in o.tracks { incidentOfTrack["\(type)#\(track)"] = nil }
+                for camera in o.cameraLast.keys where latestByCamera[type]?[camera] == id { latestByCamera[type]?[camera] = nil }
                 open[id] = nil
                 dirty.insert(id)
                 resolved[id] = o.incident

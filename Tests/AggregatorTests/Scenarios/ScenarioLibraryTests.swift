@@ -74,4 +74,13 @@ import TestSupport
             #expect(messages.contains { $0.contains("b.yaml:6:") && $0.contains("sequence.within") }, "\(messages)")
         }
     }
+
+    @Test func demoScenarios_loadAgainstTheDemoCity() throws {
+        let demo = TestPaths.packageRoot.appendingPathComponent("Deploy/demo").path
+        let city = try CityModel.load(path: demo + "/city.yaml")
+        let loaded = try ScenarioLoader.load(directory: demo + "/scenarios", city: city)
+        #expect(loaded.scenarios.count == 5)
+        // The demo's webhook is "ops" (scripts/demo.sh configures it): nothing else may be named.
+        #expect(ScenarioService.unknownWebhooks(loaded, known: ["ops"]) == nil)
+    }
 }

@@ -25,6 +25,18 @@ struct PendingSteps {
 
     var count: Int { entries.count }
 
+    /// The deadline of the oldest entry (nil when none): `expire` has nothing to do before it.
+    /// Entries are in arrival order, so a later entry may have an earlier deadline only by the
+    /// lateness allowance; such an entry expires with the one in front of it.
+    var earliestDeadlineMs: Int64? {
+        var i = order.startIndex
+        while i < order.endIndex {
+            if let entry = entries[order[i]] { return entry.deadlineMs }
+            i += 1
+        }
+        return nil
+    }
+
     mutating func insert(_ snapshot: InputSnapshot, key: String, deadlineMs: Int64) {
         if entries.count >= capacity, let oldest = order.first {
             remove(oldest)

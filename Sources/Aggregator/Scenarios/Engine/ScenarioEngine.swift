@@ -37,6 +37,8 @@ final class ScenarioEngine {
     private var rulesByKind: [EventKind: [Int]] = [:]
     /// ... and those that match any kind.
     private var anyKindRules: [Int] = []
+    /// Sequence and absence rules: the only ones with deadlines to expire.
+    private var timedRules: [Int] = []
     private var newestMs: Int64 = .min
     private(set) var watermarkMs: Int64 = .min
     private var lastSweepMs: Int64 = .min
@@ -63,7 +65,12 @@ final class ScenarioEngine {
     private func indexRules() {
         rulesByKind = [:]
         anyKindRules = []
+        timedRules = []
         for (i, rule) in rules.enumerated() {
+            switch rule.scenario.pattern {
+            case .sequence, .absence: timedRules.append(i)
+            default: break
+            }
             var filters = [rule.scenario.match]
             switch rule.scenario.pattern {
             case .sequence(let p): filters.append(p.then)
@@ -204,7 +211,9 @@ final class ScenarioEngine {
     private func moveWatermark(to w: Int64, into out: inout [Activation]) {
         guard w > watermarkMs else { return }
         watermarkMs = w
-        for rule in rules {
+        for i in timedRules {
+            let rule = rules[i]
+            guard let earliest = rule.pending.earliestDeadlineMs, earliest < w else { continue }
             guard case .absence(let p) = rule.scenario.pattern else {
                 if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
                 continue
