@@ -20,6 +20,14 @@ final class IncidentFuser {
         var cameraLast: [String: Int64] = [:]
         var tracks: Set<String> = []
         init(_ incident: Incident) { self.incident = incident }
+
+        /// The incident with at most `limit` timeline entries (the newest).
+        func trimmed(_ limit: Int) -> Incident {
+            guard incident.timeline.count > limit else { return incident }
+            var copy = incident
+            copy.timeline = Array(copy.timeline.suffix(limit))
+            return copy
+        }
     }
 
     let settings: FusionSettings
@@ -110,29 +118,29 @@ final class IncidentFuser {
     }
 
     private func join(_ o: Open, _ entry: Incident.Entry, track: String?, into updates: inout [IncidentUpdate], opening: Bool = false) {
+        // Mutated in place (not copied out and back): the timeline array is not copied per event.
         var material = opening
-        var i = o.incident
-        if !i.cameras.contains(entry.cameraID) { i.cameras.append(entry.cameraID); material = true }
-        if !i.districts.contains(entry.district) { i.districts.append(entry.district); material = true }
+        if !o.incident.cameras.contains(entry.cameraID) { o.incident.cameras.append(entry.cameraID); material = true }
+        if !o.incident.districts.contains(entry.district) { o.incident.districts.append(entry.district); material = true }
         if let track, o.tracks.insert(track).inserted {
-            i.tracks.append(track)
-            incidentOfTrack["\(i.type)#\(track)"] = i.id
+            o.incident.tracks.append(track)
+            incidentOfTrack["\(o.incident.type)#\(track)"] = o.incident.id
         }
-        latestByCamera[i.type, default: [:]][entry.cameraID] = i.id
-        if entry.severity > i.severity { i.severity = entry.severity; material = true }
-        i.lastMs = max(i.lastMs, entry.timeMs)
-        i.openedMs = min(i.openedMs, entry.timeMs)
-        i.eventCount += 1
-        i.timeline.append(entry)
-        incidentOfEvent[entry.event] = i.id
-        if i.timeline.count > settings.timelineLimit {
-            let dropped = i.timeline.removeFirst()
-            incidentOfEvent[dropped.event] = nil
+        latestByCamera[o.incident.type, default: [:]][entry.cameraID] = o.incident.id
+        if entry.severity > o.incident.severity { o.incident.severity = entry.severity; material = true }
+        o.incident.lastMs = max(o.incident.lastMs, entry.timeMs)
+        o.incident.openedMs = min(o.incident.openedMs, entry.timeMs)
+        o.incident.eventCount += 1
+        o.incident.timeline.append(entry)
+        incidentOfEvent[entry.event] = o.incident.id
+        if o.incident.timeline.count > 2 * settings.timelineLimit {
+            // Trimmed in chunks: one O(n) move per `timeline_limit` events, not per event.
+            for dropped in o.incident.timeline.prefix(o.incident.timeline.count - settings.timelineLimit) { incidentOfEvent[dropped.event] = nil }
+            o.incident.timeline.removeFirst(o.incident.timeline.count - settings.timelineLimit)
         }
         o.cameraLast[entry.cameraID] = max(o.cameraLast[entry.cameraID] ?? .min, entry.timeMs)
-        o.incident = i
-        dirty.insert(i.id)
-        if material { updates.append(IncidentUpdate(change: opening ? .opened : .updated, incident: i)) }
+        dirty.insert(o.incident.id)
+        if material { updates.append(IncidentUpdate(change: opening ? .opened : .updated, incident: o.trimmed(settings.timelineLimit))) }
     }
 
     /// Raises the incidents holding any of these events to at least `severity`.
@@ -141,7 +149,7 @@ final class IncidentFuser {
             guard let o = open[id], o.incident.severity < severity else { continue }
             o.incident.severity = severity
             dirty.insert(id)
-            updates.append(IncidentUpdate(change: .escalated, incident: o.incident))
+            updates.append(IncidentUpdate(change: .escalated, incident: o.trimmed(settings.timelineLimit)))
         }
     }
 
@@ -179,8 +187,8 @@ final class IncidentFuser {
                 for camera in o.cameraLast.keys where latestByCamera[type]?[camera] == id { latestByCamera[type]?[camera] = nil }
                 open[id] = nil
                 dirty.insert(id)
-                resolved[id] = o.incident
-                updates.append(IncidentUpdate(change: .resolved, incident: o.incident))
+                resolved[id] = o.trimmed(settings.timelineLimit)
+                updates.append(IncidentUpdate(change: .resolved, incident: resolved[id]!))
             }
             openByType[type] = keep.isEmpty ? nil : keep
         }
@@ -191,7 +199,7 @@ final class IncidentFuser {
 
     /// Incidents changed since the last call (to persist), open or just resolved.
     func takeDirty() -> [Incident] {
-        let changed = dirty.compactMap { open[$0]?.incident ?? resolved[$0] }
+        let changed = dirty.compactMap { open[$0]?.trimmed(settings.timelineLimit) ?? resolved[$0] }
         dirty.removeAll(keepingCapacity: true)
         resolved.removeAll(keepingCapacity: true)
         return changed.sorted { $0.openedMs < $1.openedMs }

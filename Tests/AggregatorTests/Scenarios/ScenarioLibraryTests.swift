@@ -83,4 +83,12 @@ import TestSupport
         // The demo's webhook is "ops" (scripts/demo.sh configures it): nothing else may be named.
         #expect(ScenarioService.unknownWebhooks(loaded, known: ["ops"]) == nil)
     }
+
+    @Test func libraryDoc_listsEveryScenario() throws {
+        let (loaded, _) = try Self.load()
+        let doc = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("docs/SCENARIO-LIBRARY.md").path, encoding: .utf8)
+        let missing = loaded.scenarios.map(\.id).filter { !doc.contains("| \($0) |") }
+        #expect(missing.isEmpty, "run scripts/scenario-library-doc.py: \(missing)")
+        #expect(doc.contains("\(loaded.scenarios.count) scenarios."))
+    }
 }

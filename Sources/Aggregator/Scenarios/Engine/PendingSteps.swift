@@ -49,10 +49,13 @@ struct PendingSteps {
         index[key, default: []].append(nextID)
     }
 
-    /// Live entries under `key` (oldest first), with their ids.
-    func lookup(_ key: String) -> [(id: UInt64, entry: Entry)] {
-        guard let ids = index[key] else { return [] }
-        return ids.compactMap { id in entries[id].map { (id, $0) } }
+    /// Calls `body` with the live entries under `key`, oldest first, until it returns false.
+    func forEach(under key: String, _ body: (UInt64, borrowing Entry) -> Bool) {
+        guard let ids = index[key] else { return }
+        for id in ids {
+            guard let entry = entries[id] else { continue }
+            if !body(id, entry) { return }
+        }
     }
 
     mutating func markSatisfied(_ id: UInt64) { entries[id]?.satisfied = true }

@@ -162,14 +162,18 @@ final class ScenarioEngine {
 
         case .absence(let p):
             if p.expect.matches(input) {
+                var satisfied: [UInt64] = []
                 for key in correlator.lookupKeys(p.correlate, s) {
-                    for (id, entry) in rule.pending.lookup(key) where !entry.satisfied && entry.snapshot.timeMs <= s.timeMs
-                        && s.timeMs <= entry.deadlineMs && entry.snapshot.reference != s.reference
-                        && correlator.related(p.correlate, first: entry.snapshot, second: s)
-                    {
-                        rule.pending.markSatisfied(id)
+                    rule.pending.forEach(under: key) { id, entry in
+                        if !entry.satisfied, entry.snapshot.timeMs <= s.timeMs, s.timeMs <= entry.deadlineMs,
+                            entry.snapshot.reference != s.reference, correlator.related(p.correlate, first: entry.snapshot, second: s)
+                        {
+                            satisfied.append(id)
+                        }
+                        return true
                     }
                 }
+                for id in satisfied { rule.pending.markSatisfied(id) }
             }
             if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
                 rule.pending.insert(s, key: key, deadlineMs: s.timeMs + p.within.milliseconds)
@@ -197,13 +201,16 @@ final class ScenarioEngine {
 
     /// The oldest first step still waiting that this second step completes.
     private func waitingFirstStep(_ rule: RuleRuntime, _ c: Correlation, _ otherDistrict: Bool, _ s: InputSnapshot) -> InputSnapshot? {
+        var found: InputSnapshot?
         for key in correlator.lookupKeys(c, s) {
-            for (_, entry) in rule.pending.lookup(key) {
+            rule.pending.forEach(under: key) { _, entry in
                 let a = entry.snapshot
-                guard a.timeMs <= s.timeMs, s.timeMs <= entry.deadlineMs, a.reference != s.reference else { continue }
-                if otherDistrict, a.district == s.district { continue }
-                if correlator.related(c, first: a, second: s) { return a }
+                guard a.timeMs <= s.timeMs, s.timeMs <= entry.deadlineMs, a.reference != s.reference else { return true }
+                if otherDistrict, a.district == s.district { return true }
+                if correlator.related(c, first: a, second: s) { found = a; return false }
+                return true
             }
+            if found != nil { return found }
         }
         return nil
     }
