@@ -4,7 +4,7 @@ import DequeModule
 /// many entries carry each distinct value. Each input is added once and evicted once: O(1)
 /// amortised per input, however long the window.
 struct CountWindow {
-    private(set) var entries: Deque<(snapshot: InputSnapshot, distinct: String)> = []
+    private(set) var entries: Deque<(snapshot: InputSnapshot, distinct: String?)> = []
     private var multiplicity: [String: Int] = [:]
 
     var count: Int { entries.count }
@@ -13,7 +13,8 @@ struct CountWindow {
 
     /// Adds in time order (an input within the lateness allowance may be older than the newest:
     /// it is inserted where it belongs).
-    mutating func add(_ snapshot: InputSnapshot, distinct: String) {
+    /// `distinct` nil: not counted by value (a rule counting events).
+    mutating func add(_ snapshot: InputSnapshot, distinct: String?) {
         if let last = entries.last, last.snapshot.timeMs > snapshot.timeMs {
             var i = entries.count - 1
             while i > 0, entries[i - 1].snapshot.timeMs > snapshot.timeMs { i -= 1 }
@@ -21,7 +22,7 @@ struct CountWindow {
         } else {
             entries.append((snapshot, distinct))
         }
-        multiplicity[distinct, default: 0] += 1
+        if let distinct { multiplicity[distinct, default: 0] += 1 }
     }
 
     /// Drops entries older than `cutoffMs`.
@@ -33,6 +34,7 @@ struct CountWindow {
 
     mutating func removeFirst() {
         let first = entries.removeFirst()
-        if let n = multiplicity[first.distinct], n > 1 { multiplicity[first.distinct] = n - 1 } else { multiplicity[first.distinct] = nil }
+        guard let distinct = first.distinct else { return }
+        if let n = multiplicity[distinct], n > 1 { multiplicity[distinct] = n - 1 } else { multiplicity[distinct] = nil }
     }
 }

@@ -15,6 +15,14 @@ final class RuleRuntime {
         pending = PendingSteps(capacity: pendingCapacity)
     }
 
+    func withWindow<R>(_ group: String, _ body: (inout CountWindow) -> R) -> R {
+        body(&windows[group, default: CountWindow()])
+    }
+
+    func withRates<R>(_ group: String, _ body: (inout RateWindow) -> R) -> R {
+        body(&rates[group, default: RateWindow()])
+    }
+
     /// Applies the cooldown for `key` at event time `timeMs`: true when the rule may fire.
     func admit(key: String, timeMs: Int64) -> Bool {
         if let last = lastFired[key], abs(timeMs - last) < scenario.cooldown.milliseconds {

@@ -134,19 +134,31 @@ final class ScenarioEngine {
             fire(rule, at: s.timeMs, trigger: s, snapshots: [s], summary: "\(s.kind) at \(s.cameraID) (\(s.district))", into: &out)
 
         case .count(let p):
-            guard scenario.match.matches(input), let group = p.groupBy.value(of: s), let distinct = p.distinct.value(of: s) else { return }
-            var window = rule.windows[group] ?? CountWindow()
-            window.add(s, distinct: distinct)
-            window.evict(before: window.newestMs - p.window.milliseconds)
-            while window.count > limits.entriesPerGroup {
-                window.removeFirst()
-                rule.droppedEntries += 1
+            guard scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
+            // `events` needs no distinct bookkeeping: every input is its own value.
+            let distinct: String?
+            if p.distinct == .events {
+                distinct = nil
+            } else {
+                guard let value = p.distinct.value(of: s) else { return }
+                distinct = value
             }
-            let n = p.distinct == .events ? window.count : window.distinctCount
-            rule.windows[group] = window
+            let limit = limits.entriesPerGroup
+            var dropped = 0
+            // In place (`windows[group, default:]`): copying the window out would copy its storage per input.
+            let (n, snapshots) = rule.withWindow(group) { window -> (Int, [InputSnapshot]) in
+                window.add(s, distinct: distinct)
+                window.evict(before: window.newestMs - p.window.milliseconds)
+                while window.count > limit {
+                    window.removeFirst()
+                    dropped += 1
+                }
+                let n = p.distinct == .events ? window.count : window.distinctCount
+                return (n, n >= p.atLeast ? window.entries.suffix(Activation.maxEvents).map(\.snapshot) : [])
+            }
+            rule.droppedEntries += dropped
             guard n >= p.atLeast else { return }
             let what = p.distinct == .events ? "events" : "distinct \(p.distinct.rawValue)"
-            let snapshots = window.entries.suffix(Activation.maxEvents).map(\.snapshot)
             let place = group.isEmpty ? "the city" : "\(p.groupBy.rawValue) \(group)"
             fire(rule, at: s.timeMs, trigger: s, snapshots: snapshots, summary: "\(n) \(what) within \(p.window) in \(place)", into: &out)
 
@@ -183,16 +195,19 @@ final class ScenarioEngine {
             guard scenario.match.matches(input), let value = input.event.attributes[p.attribute]?.doubleValue,
                 let group = p.groupBy.value(of: s)
             else { return }
-            var window = rule.rates[group] ?? RateWindow()
-            window.evict(before: s.timeMs - p.window.milliseconds)
             // A sample older than the group's newest (within the lateness allowance) is not
-            // compared: the window's extremes may come from after it.
-            guard window.add(value: value, snapshot: s) else { return }
-            rule.rates[group] = window
-            if let rise = p.rise, let low = window.lowest, value - low.value >= rise {
+            // compared: the window's extremes may come from after it. In place, like count windows.
+            typealias Extreme = (value: Double, snapshot: InputSnapshot)
+            let extremes = rule.withRates(group) { window -> (lowest: Extreme?, highest: Extreme?)? in
+                window.evict(before: s.timeMs - p.window.milliseconds)
+                guard window.add(value: value, snapshot: s) else { return nil }
+                return (window.lowest, window.highest)
+            }
+            guard let extremes else { return }
+            if let rise = p.rise, let low = extremes.lowest, value - low.value >= rise {
                 fire(rule, at: s.timeMs, trigger: s, snapshots: [low.snapshot, s],
                      summary: "\(p.attribute) rose from \(low.value) to \(value) within \(p.window) at \(s.cameraID)", into: &out)
-            } else if let fall = p.fall, let high = window.highest, high.value - value >= fall {
+            } else if let fall = p.fall, let high = extremes.highest, high.value - value >= fall {
                 fire(rule, at: s.timeMs, trigger: s, snapshots: [high.snapshot, s],
                      summary: "\(p.attribute) fell from \(high.value) to \(value) within \(p.window) at \(s.cameraID)", into: &out)
             }
