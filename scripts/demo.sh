@@ -39,23 +39,10 @@ echo "== a webhook receiver (the operations centre's endpoint; checks each Cloud
 head -c 24 /dev/urandom | base64 > ops.secret
 python3 "$root/Tests/Tools/webhook_receiver.py" hooks.jsonl ops.secret 2> hooks.log &
 pids_hook=$!
+trap 'kill "$pids_hook" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q "port=" hooks.log && break; sleep 0.1; done
 hook_port=$(sed -n 's/^port=//p' hooks.log)
 cp "$root/Deploy/demo/city.yaml" city.yaml
-city: demo-city
-districts:
-  - {id: north, name: North bank, adjacent: [centre]}
-  - {id: centre, name: Old town, adjacent: [south]}
-  - {id: south, name: South docks}
-cameras:
-  - {id: cam-north-river, agent: agent-north, district: north}
-  - {id: cam-north-quay, agent: agent-north, district: north}
-  - {id: cam-north-bridge, agent: agent-north, district: north}
-  - {id: cam-centre-square, agent: agent-centre, district: centre}
-  - {id: cam-centre-street, agent: agent-centre, district: centre}
-  - {id: cam-south-yard, agent: agent-south, district: south}
-  - {id: cam-south-depot, agent: agent-south, district: south}
-EOF
 cat > aggregator.yaml <<EOF
 city: city.yaml
 ingest:

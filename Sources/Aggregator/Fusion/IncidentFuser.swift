@@ -38,6 +38,16 @@ final class IncidentFuser {
     /// Event → open incident, for the events on incidents' timelines (escalation looks them up).
     private var incidentOfEvent: [EventReference: String] = [:]
     private var dirty: Set<String> = []
+    /// Kind → incident type, resolved once per kind (nil: ignored).
+    private var kindTypes: [EventKind: String?] = [:]
+
+    private func typeOfKind(_ kind: EventKind) -> String? {
+        if let known = kindTypes[kind] { return known }
+        let type = settings.type(of: kind)
+        kindTypes[kind] = .some(type)
+        return type
+    }
+
     /// Camera → cameras it merges with (itself, same site, within `distance_m`).
     private let near: [String: [String]]
     /// Camera → other cameras within `link_distance_m`, with the distance.
@@ -72,7 +82,7 @@ final class IncidentFuser {
     var openCount: Int { open.count }
 
     func fuse(_ input: ScenarioInput, into updates: inout [IncidentUpdate]) {
-        guard input.source == .event, let type = settings.type(of: input.event.kind) else { return }
+        guard input.source == .event, let type = typeOfKind(input.event.kind) else { return }
         let event = input.event
         let t = event.captureTimeMs
         guard t >= watermarkMs else {
