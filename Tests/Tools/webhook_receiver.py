@@ -6,7 +6,7 @@ Prints "port=N" on stderr once listening. Answers 500 to the first FAIL_FIRST_N 
 Each line: {"path", "content_type", "signature_valid", "body"} where the signature
 "t=<unix>,v1=<hex HMAC-SHA256(secret, '<t>.' + body)>" is checked independently of the aggregator.
 """
-import hashlib, hmac, json, sys, threading
+import hashlib, hmac, json, signal, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 out_path, secret_path = sys.argv[1], sys.argv[2]
@@ -47,6 +47,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+# The parent may ignore SIGTERM, and an ignored signal stays ignored across exec: stop on it explicitly.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(f"port={server.server_address[1]}", file=sys.stderr, flush=True)
 server.serve_forever()
