@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Shared
 
 /// Turns an activation into the commands and webhook deliveries its scenario's actions ask for,
@@ -23,16 +25,24 @@ struct ActionPlanner: Sendable {
             case .command(let c):
                 for camera in targets(c.target, of: activation) {
                     guard let owner = city.camerasByID[camera]?.agent else { continue }
-                    let id = "\(activation.id)#\(camera)#\(c.type)"
+                    let id = Self.commandID(activation: activation.id, camera: camera, type: c.type)
                     guard !plan.commands.contains(where: { $0.id == id }) else { continue }
                     plan.commands.append(AgentCommand(
                         id: id, activationID: activation.id, agentID: owner, cameraID: camera, type: c.type, arguments: c.arguments,
-                        issuedAtMs: nowMs, expiresAtMs: nowMs + c.ttl.milliseconds, status: .pending, deliveries: 0, finishedAtMs: nil,
+                        issuedAtMs: nowMs, expiresAtMs: nowMs.saturatingAdd(c.ttl.milliseconds), status: .pending, deliveries: 0, finishedAtMs: nil,
                         message: ""))
                 }
             }
         }
         return plan
+    }
+
+    /// `cmd-` and 32 hex digits of SHA-256 over activation, camera and type: deterministic (a
+    /// re-made activation makes no new command) and short whatever the ids it is made from (the
+    /// wire caps ids, and a command id too long to report on would block its agent's batches).
+    static func commandID(activation: String, camera: String, type: String) -> String {
+        let digest = SHA256.hash(data: Array("\(activation)\u{1F}\(camera)\u{1F}\(type)".utf8))
+        return "cmd-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Camera ids in city-file order.

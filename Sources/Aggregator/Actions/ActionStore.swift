@@ -98,15 +98,14 @@ final class ActionStore: Sendable {
                         """,
                     arguments: [c.id, c.activationID, c.agentID, c.cameraID, c.type, Self.json(c.arguments), c.issuedAtMs, c.expiresAtMs])
             }
+            // Inside the write: a concurrent refresh (also a write) cannot overwrite this with an older view.
+            if !plan.commands.isEmpty { agentsWithOpenCommands.withLock { $0.formUnion(plan.commands.map(\.agentID)) } }
             for webhook in plan.webhooks {
                 try db.execute(
                     sql: "INSERT INTO webhook_deliveries (activation_id, webhook, status, next_attempt_ms, created_at_ms) VALUES (?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
                     arguments: [a.id, webhook, nowMs, nowMs])
             }
             return true
-        }
-        if inserted, !plan.commands.isEmpty {
-            agentsWithOpenCommands.withLock { $0.formUnion(plan.commands.map(\.agentID)) }
         }
         return inserted
     }
@@ -122,6 +121,26 @@ final class ActionStore: Sendable {
             sql += " ORDER BY time_ms DESC, id LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.activation)
+        }
+    }
+
+    /// The latest activation time per (scenario, dedup key) since `sinceMs`: cooldowns survive a restart.
+    func latestActivations(sinceMs: Int64) throws -> [(scenario: String, key: String, timeMs: Int64)] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT scenario_id, dedup_key, max(time_ms) AS t FROM activations WHERE time_ms >= ? GROUP BY scenario_id, dedup_key",
+                arguments: [sinceMs]
+            ).map { ($0["scenario_id"], $0["dedup_key"], $0["t"]) }
+        }
+    }
+
+    /// Incidents left open by a previous run: fusion's state did not survive, so they cannot
+    /// grow or resolve; they are resolved at their last event. Returns how many.
+    @discardableResult
+    func resolveOrphanedIncidents() throws -> Int {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE incidents SET status = 'resolved', resolved_ms = last_ms WHERE status IN ('open', 'acknowledged')")
+            return db.changesCount
         }
     }
 
@@ -222,9 +241,9 @@ final class ActionStore: Sendable {
                     arguments: [r.status.rawValue, r.message, r.finishedAtMs == 0 ? nowMs : r.finishedAtMs, r.commandID, agent])
                 applied += db.changesCount
             }
+            try refreshOpenAgents(db)
             return applied
         }
-        try refreshOpenAgents()
         return applied
     }
 
@@ -235,16 +254,16 @@ final class ActionStore: Sendable {
             try db.execute(
                 sql: "UPDATE commands SET status = 'expired', finished_at_ms = ? WHERE status IN ('pending', 'delivered') AND expires_at_ms <= ?",
                 arguments: [nowMs, nowMs])
-            return db.changesCount
+            let n = db.changesCount
+            if n > 0 { try refreshOpenAgents(db) }
+            return n
         }
-        if n > 0 { try refreshOpenAgents() }
         return n
     }
 
-    private func refreshOpenAgents() throws {
-        let open = try queue.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT agent_id FROM commands WHERE status IN ('pending', 'delivered')")
-        }
+    /// Called inside a write, so that it and `record`'s update of the set are serialised.
+    private func refreshOpenAgents(_ db: Database) throws {
+        let open = try String.fetchAll(db, sql: "SELECT DISTINCT agent_id FROM commands WHERE status IN ('pending', 'delivered')")
         agentsWithOpenCommands.withLock { $0 = Set(open) }
     }
 

@@ -10,7 +10,7 @@ struct AgentCommand: Sendable, Hashable, Codable {
         case done, failed, rejected, expired
     }
 
-    /// `<activation id>#<camera>#<type>`: deterministic, so a re-made activation makes no new command.
+    /// `ActionPlanner.commandID`: deterministic, so a re-made activation makes no new command.
     var id: String
     var activationID: String
     var agentID: String

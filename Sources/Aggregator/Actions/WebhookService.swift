@@ -26,6 +26,8 @@ struct WebhookService: Service {
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let due = (try? store.dueDeliveries(nowMs: now(), limit: 32)) ?? []
                 for (delivery, activation) in due {
+                    // Each attempt is bounded by its timeout; a stop does not wait for the rest.
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     await attempt(delivery, activation, client: client)
                 }
                 try? await Task.sleep(for: .seconds(due.isEmpty ? 1 : 0))

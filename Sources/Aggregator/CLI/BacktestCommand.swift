@@ -73,6 +73,7 @@ struct BacktestCommand: AsyncParsableCommand {
                 activations += out.activations
                 incidents.formUnion(out.incidents.map(\.incident.id))
                 out.removeAll()
+                _ = pipeline.fuser.takeDirty()  // nothing is saved: let resolved incidents go
                 guard page.count == query.limit, let last = page.last else { break }
                 query.after = EventCursor(captureTimeMs: last.event.captureTimeMs, agentID: last.agentID, eventID: last.event.id)
             }

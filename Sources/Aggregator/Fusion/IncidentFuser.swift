@@ -135,6 +135,12 @@ final class IncidentFuser {
         if let track, o.tracks.insert(track).inserted {
             o.incident.tracks.append(track)
             incidentOfTrack["\(o.incident.type)#\(track)"] = o.incident.id
+            if o.incident.tracks.count > settings.timelineLimit {
+                // Bounded like the timeline: an incident that never goes quiet keeps its latest tracks.
+                let dropped = o.incident.tracks.removeFirst()
+                o.tracks.remove(dropped)
+                incidentOfTrack["\(o.incident.type)#\(dropped)"] = nil
+            }
         }
         latestByCamera[o.incident.type, default: [:]][entry.cameraID] = o.incident.id
         if entry.severity > o.incident.severity { o.incident.severity = entry.severity; material = true }
@@ -153,9 +159,9 @@ final class IncidentFuser {
         if material { updates.append(IncidentUpdate(change: opening ? .opened : .updated, incident: o.trimmed(settings.timelineLimit))) }
     }
 
-    /// Raises the incidents holding any of these events to at least `severity`.
-    func escalate(events: [EventReference], to severity: Severity, into updates: inout [IncidentUpdate]) {
-        for id in Set(events.compactMap { incidentOfEvent[$0] }) {
+    /// Raises the incidents holding any of these events (or named) to at least `severity`.
+    func escalate(events: [EventReference], incidents named: [String] = [], to severity: Severity, into updates: inout [IncidentUpdate]) {
+        for id in Set(events.compactMap { incidentOfEvent[$0] } + named) {
             guard let o = open[id], o.incident.severity < severity else { continue }
             o.incident.severity = severity
             dirty.insert(id)
@@ -191,7 +197,7 @@ final class IncidentFuser {
                     continue
                 }
                 o.incident.status = .resolved
-                o.incident.resolvedMs = o.incident.lastMs + quiet
+                o.incident.resolvedMs = o.incident.lastMs.saturatingAdd(quiet)
                 for entry in o.incident.timeline { incidentOfEvent[entry.event] = nil }
                 for track in o.tracks { incidentOfTrack["\(type)#\(track)"] = nil }
                 for camera in o.cameraLast.keys where latestByCamera[type]?[camera] == id { latestByCamera[type]?[camera] = nil }

@@ -14,6 +14,10 @@ struct BatchIngestor: Sendable {
     /// Wall clock in ms since the epoch (injected for tests).
     let now: @Sendable () -> Int64
     let logger: Logger
+    /// Events captured more than this after the aggregator's clock are not evaluated.
+    static let maxFutureMs: Int64 = 300_000
+    private static let futureInputs = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "future")])
+
     /// Newly committed events go to the scenario engine (nil: no scenarios).
     var scenarioFeed: AsyncChannel<[ScenarioInput]>? = nil
     /// Commands for agents ride on acks; agents' command results come in batches.
@@ -76,20 +80,34 @@ struct BatchIngestor: Sendable {
         commitLatency.record(duration: ContinuousClock.now - started)
         Gauge(label: "citywatch_agent_last_seen_ms", dimensions: [("agent", agent)]).record(Double(received))
         switch outcome {
-        case .committed(let stored, let committed):
+        case .committed(let stored, let committed, let alreadyStored):
             committedBatches.increment()
             storedEvents.increment(by: stored)
             if stored < batch.events.count {
                 alreadyStoredEvents.increment(by: batch.events.count - stored)
             }
-            if let scenarioFeed {
+            if let scenarioFeed, stored > 0 {
+                // Only what this commit stored: events stored (and evaluated) before are not evaluated again.
+                let skip = Set(alreadyStored)
                 var inputs: [ScenarioInput] = []
-                inputs.reserveCapacity(batch.events.count)
-                for (event, camera) in zip(batch.events, cameras) {
+                inputs.reserveCapacity(stored)
+                // A capture time far in the future (an agent's clock gone wrong) would drag the
+                // watermark ahead and make every other agent's events late: stored, not evaluated.
+                let horizon = received.saturatingAdd(Self.maxFutureMs)
+                var future = 0
+                for (event, camera) in zip(batch.events, cameras) where skip.isEmpty || !skip.contains(event.id) {
+                    guard event.captureTimeMs <= horizon else {
+                        future += 1
+                        continue
+                    }
                     inputs.append(ScenarioInput(
                         agentID: agent, event: event, district: camera.district, reach: camera.reach, road: camera.road, site: camera.site))
                 }
-                await scenarioFeed.send(inputs)
+                if future > 0 {
+                    Self.futureInputs.increment(by: future)
+                    logger.warning("events from the future not evaluated (agent clock ahead?)", metadata: ["agent": "\(agent)", "events": "\(future)"])
+                }
+                if !inputs.isEmpty { await scenarioFeed.send(inputs) }
             }
             if !batch.evicted.isEmpty {
                 logger.warning("agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)"])

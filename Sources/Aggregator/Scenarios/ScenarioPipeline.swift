@@ -1,3 +1,4 @@
+import DequeModule
 import Shared
 
 /// Fusion and the scenario engine together, without I/O: events go to fusion and to the rules;
@@ -22,6 +23,11 @@ final class ScenarioPipeline {
     private var incidentSequence: UInt64 = 0
     private var activations: [Activation] = []
     private var updates: [IncidentUpdate] = []
+    /// Incident inputs lately given to the rules, by their sequence (the event id they carry), so
+    /// that an activation made from one acts on the incident: escalation, all its cameras.
+    private var incidentInputs: [UInt64: Incident] = [:]
+    private var incidentInputOrder: Deque<UInt64> = []
+    private static let incidentInputMemory = 10_000
 
     init(scenarios: [Scenario], fusion: FusionSettings, city: CityModel, latenessMs: Int64, limits: ScenarioEngine.Limits = .init()) {
         self.city = city
@@ -64,14 +70,23 @@ final class ScenarioPipeline {
             updates.removeAll(keepingCapacity: true)
             for change in changes {
                 incidentSequence += 1
+                incidentInputs[incidentSequence] = change.incident
+                incidentInputOrder.append(incidentSequence)
+                if incidentInputOrder.count > Self.incidentInputMemory { incidentInputs[incidentInputOrder.removeFirst()] = nil }
                 engine.process(change.scenarioInput(sequence: incidentSequence, city: city, notBeforeMs: engine.watermarkMs), into: &activations)
             }
             out.incidents += changes
-            let fired = activations
+            var fired = activations
             activations.removeAll(keepingCapacity: true)
-            for activation in fired {
-                for case .escalate(let severity) in actions[activation.scenarioID] ?? [] {
-                    fuser.escalate(events: activation.events, to: severity, into: &updates)
+            for i in fired.indices {
+                // An activation made from incidents covers all their cameras and districts.
+                let incidents = fired[i].events.filter { $0.agentID == IncidentUpdate.fusionAgent }.compactMap { incidentInputs[$0.eventID] }
+                if !incidents.isEmpty {
+                    fired[i].cameras = Array(Set(fired[i].cameras + incidents.flatMap(\.cameras))).sorted()
+                    fired[i].districts = Array(Set(fired[i].districts + incidents.flatMap(\.districts))).sorted()
+                }
+                for case .escalate(let severity) in actions[fired[i].scenarioID] ?? [] {
+                    fuser.escalate(events: fired[i].events, incidents: incidents.map(\.id), to: severity, into: &updates)
                 }
             }
             out.activations += fired

@@ -28,6 +28,7 @@ struct ScenarioService: Service {
     func run() async throws {
         let pipeline = ScenarioPipeline(scenarios: initial, fusion: fusion, city: city, latenessMs: latenessMs)
         let planner = ActionPlanner(city: city)
+        restore(pipeline)
         let feed = self.feed
         let reloads = AsyncChannel<Void>()
         // Trap SIGHUP before saying we run: from then on it reloads instead of ending the process.
@@ -79,6 +80,20 @@ struct ScenarioService: Service {
         persistIncidents(pipeline)
         // Ingest handlers still waiting to hand over events return (the events are stored).
         feed.finish()
+    }
+
+    /// Cooldowns from recorded activations (a condition still going on does not fire again
+    /// because the aggregator restarted), and incidents the previous run left open are resolved.
+    private func restore(_ pipeline: ScenarioPipeline) {
+        do {
+            let longest = initial.map(\.cooldown.milliseconds).max() ?? 0
+            let recent = try store.latestActivations(sinceMs: now() - longest)
+            for r in recent { pipeline.engine.seedCooldown(scenario: r.scenario, key: r.key, timeMs: r.timeMs) }
+            let orphaned = try store.resolveOrphanedIncidents()
+            if orphaned > 0 { logger.notice("incidents left open by the previous run resolved", metadata: ["incidents": "\(orphaned)"]) }
+        } catch {
+            logger.warning("restoring scenario state failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func persistIncidents(_ pipeline: ScenarioPipeline) {

@@ -65,8 +65,9 @@ package struct IngestedBatch: Sendable {
 
 package enum CommitOutcome: Sendable, Hashable {
     /// Newly committed; `storedEvents` may be below the batch's count when some events were
-    /// already stored by another batch.
-    case committed(storedEvents: Int, committedSeq: UInt64)
+    /// already stored by another batch: `alreadyStored` names them (event ids), so that what was
+    /// evaluated once is not evaluated again.
+    case committed(storedEvents: Int, committedSeq: UInt64, alreadyStored: [UInt64] = [])
     /// This (agent, seq) was committed before: nothing stored.
     case duplicate(committedSeq: UInt64)
 }

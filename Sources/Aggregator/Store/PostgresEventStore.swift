@@ -65,7 +65,7 @@ package final class PostgresEventStore: EventStore {
                      capture_time_ms, agent_time_ms, track_id, has_box, box_x, box_y, box_w, box_h,
                      has_zone, zone, confidence_permille, attributes, has_snapshot, snapshot)
             WHERE EXISTS (SELECT 1 FROM b)
-            ON CONFLICT DO NOTHING RETURNING 1
+            ON CONFLICT DO NOTHING RETURNING event_id
         ), a AS (
             INSERT INTO agents (agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events)
             SELECT $1, $2, $3, $5, 1, (SELECT count(*) FROM e), $6 WHERE EXISTS (SELECT 1 FROM b)
@@ -76,7 +76,12 @@ package final class PostgresEventStore: EventStore {
             RETURNING committed_seq
         )
         SELECT (SELECT count(*) FROM b)::int8, (SELECT count(*) FROM e)::int8, (SELECT committed_seq FROM a),
-               (SELECT committed_seq FROM agents WHERE agent_id = $1)
+               (SELECT committed_seq FROM agents WHERE agent_id = $1),
+               -- The events that were already stored (only computed when some were).
+               CASE WHEN EXISTS (SELECT 1 FROM b) AND (SELECT count(*) FROM e) < $4 THEN
+                 (SELECT coalesce(array_agg(t.id ORDER BY t.n), '{}') FROM unnest($7::int8[]) WITH ORDINALITY AS t(id, n)
+                  WHERE NOT EXISTS (SELECT 1 FROM e WHERE e.event_id = t.id))
+               END
         """
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
@@ -115,7 +120,7 @@ package final class PostgresEventStore: EventStore {
         let logger = self.logger
         return try await bounded { client in
             let row = try await client.query(query, logger: logger).collect().first
-            guard let (inserted, stored, committed, existing) = try row?.decode((Int64, Int64, Int64?, Int64?).self) else {
+            guard let (inserted, stored, committed, existing, skipped) = try row?.decode((Int64, Int64, Int64?, Int64?, [Int64]?).self) else {
                 throw StoreError.failed("commit returned no row")
             }
             guard inserted == 1 else {
@@ -123,7 +128,9 @@ package final class PostgresEventStore: EventStore {
                 // batch is committed either way, so its own sequence is a true answer.
                 return .duplicate(committedSeq: UInt64(bitPattern: existing ?? seq))
             }
-            return .committed(storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq))
+            return .committed(
+                storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq),
+                alreadyStored: (skipped ?? []).map { UInt64(bitPattern: $0) })
         }
     }
 

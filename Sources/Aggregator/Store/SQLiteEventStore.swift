@@ -59,7 +59,7 @@ package final class SQLiteEventStore: EventStore {
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
             let statement = try db.cachedStatement(sql: Self.insertEvent)
-            let stored = try SQLiteRowInserter.insert(rows, with: statement, in: db)
+            let (stored, skipped) = try SQLiteRowInserter.insert(rows, with: statement, in: db)
             let committed = try Int64.fetchOne(
                 db,
                 sql: """
@@ -72,7 +72,7 @@ package final class SQLiteEventStore: EventStore {
                     RETURNING committed_seq
                     """,
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
-            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed))
+            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
         }
     }
 

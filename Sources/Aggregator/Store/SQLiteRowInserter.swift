@@ -8,10 +8,12 @@ struct SQLiteRowInserter {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row;
-    /// returns how many rows were inserted (duplicates are skipped by its ON CONFLICT clause).
-    static func insert(_ rows: [EventRow], with statement: Statement, in db: Database) throws -> Int {
+    /// returns how many rows were inserted (duplicates are skipped by its ON CONFLICT clause) and
+    /// the event ids of the skipped ones.
+    static func insert(_ rows: [EventRow], with statement: Statement, in db: Database) throws -> (inserted: Int, skipped: [UInt64]) {
         let s = statement.sqliteStatement
         var inserted = 0
+        var skipped: [UInt64] = []
         for r in rows {
             sqlite3_reset(s)
             var i: Int32 = 0
@@ -34,10 +36,10 @@ struct SQLiteRowInserter {
                 sqlite3_reset(s)
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
             }
-            inserted += Int(sqlite3_changes(db.sqliteConnection))
+            if sqlite3_changes(db.sqliteConnection) > 0 { inserted += 1 } else { skipped.append(UInt64(bitPattern: r.eventID)) }
         }
         sqlite3_reset(s)
         sqlite3_clear_bindings(s)
-        return inserted
+        return (inserted, skipped)
     }
 }

@@ -68,12 +68,14 @@ struct RunCommand: AsyncParsableCommand {
             agentID: configuration.agentID, spool: spool, configuration: shipping, client: client,
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
-        shipper.commands = CommandDesk(cameras: configuration.cameras.map(\.id), logger: logger)
+        let desk = CommandDesk(cameras: configuration.cameras.map(\.id), logger: logger)
+        shipper.commands = desk
         let cameras = configuration.cameras.map {
+            var service = CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger)
+            service.controls = desk
             // A camera that ends or fails is logged, not a reason to stop the others or shipping.
-            ServiceGroupConfiguration.ServiceConfiguration(
-                service: CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger),
-                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+            return ServiceGroupConfiguration.ServiceConfiguration(
+                service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
         let notifier = SystemdNotifier()
         let status = AgentStatusService(

@@ -15,6 +15,9 @@ struct CameraService: Service {
     let ids: EventIDAllocator
     let syntheticSpeed: Double
     let logger: Logger
+    /// Commands from the aggregator: a watch profile tags and raises this camera's events, an fps
+    /// cap thins the frames analysed.
+    var controls: CommandDesk? = nil
 
     func run() async throws {
         let frames = Counter(label: "citywatch_agent_frames_total", dimensions: [("camera", camera.id)])
@@ -27,6 +30,14 @@ struct CameraService: Service {
 
     private func append(_ events: [Event]) {
         guard !events.isEmpty else { return }
+        var events = events
+        if let profile = controls?.control(of: camera.id).profile, profile != "default" {
+            // Watching more closely: operators see the profile, and alarms count one level higher.
+            for i in events.indices {
+                events[i].attributes["profile"] = .string(profile)
+                if let raised = Severity(rank: events[i].severity.rank + 1) { events[i].severity = raised }
+            }
+        }
         do {
             try spool.append(events)
             for event in events {
@@ -50,6 +61,7 @@ struct CameraService: Service {
         configuration.rules = scene.rules
         var events: [Event] = []
         var last: Int64 = 0
+        var gate = FrameGate()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var pipeline = CameraPipeline(cameraID: camera.id, width: scene.width, height: scene.height, configuration: configuration, ids: ids)
             // Scene time from the loop's start, so that holds and dwell times mean what they say at
@@ -60,6 +72,10 @@ struct CameraService: Service {
                 var frame = renderer.render(frame: i)
                 frame.captureTimeMs = loopStart + Int64(Double(i) * 1000 / scene.fps)
                 last = frame.captureTimeMs
+                guard gate.admit(frame.captureTimeMs, cap: controls?.control(of: camera.id).fps) else {
+                    try? await Task.sleep(for: period)
+                    continue
+                }
                 events.removeAll(keepingCapacity: true)
                 pipeline.process(frame, into: &events)
                 frames.increment()
@@ -86,10 +102,12 @@ struct CameraService: Service {
         var pipeline = CameraPipeline(cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids)
         var events: [Event] = []
         var last: Int64 = 0
+        var gate = FrameGate()
         for await captured in FFmpegFrameSource(configuration: c, logger: logger).cancelOnGracefulShutdown() {
             events.removeAll(keepingCapacity: true)
             switch captured {
             case .frame(let frame):
+                guard gate.admit(frame.captureTimeMs, cap: controls?.control(of: camera.id).fps) else { continue }
                 pipeline.process(frame, into: &events)
                 frames.increment()
                 last = frame.captureTimeMs

@@ -9,9 +9,11 @@ import Synchronization
 /// A command is redelivered in every ack until its result reaches the aggregator, so the desk
 /// remembers what it executed (the last 4,096 ids) and answers a repeat with the first result.
 ///
-/// What the types do today: `set_profile` and `set_fps` set the camera's control values, exposed as
-/// metrics (`citywatch_agent_camera_profile`, `citywatch_agent_camera_fps_override`) and read by
-/// the capture loop; `take_snapshot` is refused (the agent keeps no snapshots yet); unknown types,
+/// What the types do today: `set_profile` puts a camera in a watch profile (its events carry
+/// `profile` and count one severity level higher; `default` ends it); `set_fps` caps the frames
+/// analysed per second (up to the capture rate, `detect.fps`); both are exposed as metrics
+/// (`citywatch_agent_camera_profile`, `citywatch_agent_camera_fps_override`) and read by the
+/// camera loops; `take_snapshot` is refused (the agent keeps no snapshots yet); unknown types,
 /// unknown cameras and bad arguments are rejected with a message; a command past its deadline is
 /// reported expired without running.
 final class CommandDesk: Sendable {
@@ -43,6 +45,12 @@ final class CommandDesk: Sendable {
     /// Executes new commands from an ack (repeats are answered from memory).
     func receive(_ commands: [Command], nowMs: Int64) {
         for command in commands {
+            // The aggregator's ids are short; one that is not could never be reported on (the wire
+            // caps ids) and would block every batch that carried its result.
+            guard command.id.utf8.count <= 128 else {
+                logger.error("command with an over-long id ignored", metadata: ["bytes": "\(command.id.utf8.count)"])
+                continue
+            }
             let known: CommandResult? = state.withLock { s in s.executed[command.id] }
             if let known {
                 // Its result may have been lost with a batch that the aggregator never saw: queue it again
@@ -71,7 +79,9 @@ final class CommandDesk: Sendable {
 
     private func execute(_ command: Command, nowMs: Int64) -> CommandResult {
         func result(_ status: CommandResult.Status, _ message: String) -> CommandResult {
-            CommandResult(commandID: command.id, status: status, message: message, finishedAtMs: nowMs)
+            // Within the wire's string limit whatever the message quotes: a result the aggregator
+            // refuses would take the batch carrying it (and its events) down with it.
+            CommandResult(commandID: command.id, status: status, message: String(decoding: message.utf8.prefix(200), as: UTF8.self), finishedAtMs: nowMs)
         }
         if command.expiresAtMs > 0, nowMs > command.expiresAtMs { return result(.expired, "arrived after its deadline") }
         let targets = command.cameraID.isEmpty ? cameras : [command.cameraID]

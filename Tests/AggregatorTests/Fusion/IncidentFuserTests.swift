@@ -76,4 +76,15 @@ import Testing
         #expect(escalated.map(\.type) == ["fire"])
         #expect(escalated.first?.severity == .critical)
     }
+
+    @Test func aRuleOnIncidents_escalatesThemAndCoversAllTheirCameras() throws {
+        var rule = try T.scenario("match: {source: incident, kind: fire, where: {cameras: {gte: 2}}}\nactions:\n  - escalate: critical")
+        rule.id = "t.two-camera-fire"
+        let pipeline = ScenarioPipeline(scenarios: [rule], fusion: FusionSettings(), city: T.city, latenessMs: 0)
+        var out = ScenarioPipeline.Output()
+        pipeline.process([T.input(0, "a1", "smoke", severity: .medium), T.input(10, "a2", "smoke", severity: .medium)], into: &out)
+        #expect(out.activations.count == 1)
+        #expect(out.activations.first?.cameras == ["a1", "a2"])
+        #expect(out.incidents.contains { $0.change == .escalated && $0.incident.severity == .critical })
+    }
 }

@@ -159,4 +159,33 @@ import Testing
         #expect(T.run([rule], [T.input(0, "a1", "intrusion"), T.input(10, "a1", "intrusion", track: 4)]).isEmpty)
         #expect(T.run([rule], [T.input(0, "a1", "intrusion", track: 3), T.input(10, "a1", "intrusion", track: 4)]).count == 1)
     }
+
+    @Test func durations_refuseOverflowAndMoreThanAYear() throws {
+        #expect(ScenarioDuration.parse("1h30m") == 5_400_000)
+        #expect(ScenarioDuration.parse("9000000000000000000ms1000000000000000000ms") == nil)
+        #expect(ScenarioDuration.parse("99999999999999999999d") == nil)
+        #expect(throws: ConfigError.self) { try T.scenario("match: {kind: fire}\ncooldown: 367d") }
+        #expect(throws: ConfigError.self) { try T.scenario("match: {kind: fire}\ncooldown: 10x") }
+    }
+
+    @Test func seededCooldowns_keepARestartedEngineQuiet() throws {
+        let rule = try T.scenario("match: {kind: fire}\ncooldown: 10m\ndedup: district")
+        let engine = ScenarioEngine(scenarios: [rule], city: T.city, latenessMs: 0)
+        let first = T.input(0, "a1", "fire")
+        engine.seedCooldown(scenario: "t.rule", key: "a", timeMs: first.timeMs - 60_000)
+        var out: [Activation] = []
+        engine.process(first, into: &out)
+        #expect(out.isEmpty, "fired a minute before the restart: still cooling down")
+        engine.process(T.input(600, "a1", "fire"), into: &out)
+        #expect(out.count == 1)
+    }
+
+    @Test func anInputAtTheEndOfTime_doesNotTrap() throws {
+        let seq = try T.scenario("match: {kind: smoke}\nsequence: {then: {kind: fire}, within: 366d, correlate: same_camera}")
+        let absence = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 366d}")
+        var far = T.input(0, "a1", "smoke")
+        far.event.captureTimeMs = .max - 1
+        let out = T.run([seq, absence], [T.input(0, "a1", "smoke"), far])
+        #expect(out.count == 2, "both absences run out at finish, neither traps")
+    }
 }

@@ -58,7 +58,8 @@ struct PendingSteps {
         }
     }
 
-    mutating func markSatisfied(_ id: UInt64) { entries[id]?.satisfied = true }
+    /// The expected input came: the entry is done (removed, so later inputs do not look at it again).
+    mutating func markSatisfied(_ id: UInt64) { remove(id) }
 
     /// Removes entries whose deadline is before `watermarkMs`, oldest first, and returns them
     /// (absence rules fire for the unsatisfied ones). An entry whose deadline equals the watermark
@@ -67,7 +68,7 @@ struct PendingSteps {
         var expired: [Entry] = []
         while let id = order.first {
             guard let entry = entries[id] else { order.removeFirst(); continue }
-            guard entry.deadlineMs < watermarkMs else { break }
+            guard entry.deadlineMs < watermarkMs || watermarkMs == .max else { break }
             order.removeFirst()
             remove(id)
             expired.append(entry)

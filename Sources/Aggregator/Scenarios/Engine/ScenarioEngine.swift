@@ -85,6 +85,14 @@ final class ScenarioEngine {
         }
     }
 
+    /// Restores a cooldown from before a restart: the rule stays quiet for `key` as if it had
+    /// fired at `timeMs`.
+    func seedCooldown(scenario: String, key: String, timeMs: Int64) {
+        for rule in rules where rule.scenario.id == scenario {
+            rule.lastFired[key] = max(rule.lastFired[key] ?? .min, timeMs)
+        }
+    }
+
     /// Evaluates one input; activations are appended to `out`.
     func process(_ input: ScenarioInput, into out: inout [Activation]) {
         inputs += 1
@@ -169,7 +177,7 @@ final class ScenarioEngine {
                      into: &out)
             }
             if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
-                rule.pending.insert(s, key: key, deadlineMs: s.timeMs + p.within.milliseconds)
+                rule.pending.insert(s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .absence(let p):
@@ -188,7 +196,7 @@ final class ScenarioEngine {
                 for id in satisfied { rule.pending.markSatisfied(id) }
             }
             if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
-                rule.pending.insert(s, key: key, deadlineMs: s.timeMs + p.within.milliseconds)
+                rule.pending.insert(s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .rate(let p):
@@ -235,7 +243,7 @@ final class ScenarioEngine {
         watermarkMs = w
         for i in timedRules {
             let rule = rules[i]
-            guard let earliest = rule.pending.earliestDeadlineMs, earliest < w else { continue }
+            guard let earliest = rule.pending.earliestDeadlineMs, earliest < w || w == .max else { continue }
             guard case .absence(let p) = rule.scenario.pattern else {
                 if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
                 continue

@@ -13,10 +13,15 @@ struct ScenarioDuration: Decodable, Sendable, Hashable, CustomStringConvertible 
         guard let ms = Self.parse(text), ms > 0 else {
             throw ConfigValueError("'\(text)' is not a duration: write a positive number with a unit, e.g. 30s, 10m, 2h, 1h30m (units: ms, s, m, h, d)")
         }
+        guard ms <= Self.maximum else { throw ConfigValueError("'\(text)' is longer than the longest duration allowed, 366d") }
         milliseconds = ms
     }
 
-    /// Nil when the text is not a sequence of `<digits><unit>` parts.
+    /// 366 days: windows, waits and cooldowns longer than a year make no sense, and the bound keeps
+    /// every time + duration sum far from overflowing.
+    static let maximum: Int64 = 366 * 86_400_000
+
+    /// Nil when the text is not a sequence of `<digits><unit>` parts (or their sum overflows).
     static func parse(_ text: String) -> Int64? {
         var total: Int64 = 0
         var digits: Int64?
@@ -46,7 +51,9 @@ struct ScenarioDuration: Decodable, Sendable, Hashable, CustomStringConvertible 
             }
             let (part, o) = value.multipliedReportingOverflow(by: unit)
             guard !o else { return nil }
-            total += part
+            let (sum, o2) = total.addingReportingOverflow(part)
+            guard !o2 else { return nil }
+            total = sum
             digits = nil
         }
         return digits == nil ? total : nil
