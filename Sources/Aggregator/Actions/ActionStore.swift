@@ -8,7 +8,7 @@ import Synchronization
 /// an activation id seen before writes nothing, so re-evaluating events (a restart's catch-up, a
 /// second evaluator) never duplicates a command or a webhook call.
 final class ActionStore: Sendable {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
     /// Agents with commands not yet reported on: the ack path asks the database only for these.
     private let agentsWithOpenCommands = Mutex<Set<String>>([])
 
@@ -60,16 +60,23 @@ final class ActionStore: Sendable {
                 CREATE INDEX incidents_by_status ON incidents (status, last_ms);
                 """)
         }
+        migrator.registerMigration("v3-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_tokens (
+                  id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, secret_sha256 TEXT NOT NULL,
+                  created_ms INTEGER NOT NULL, revoked_ms INTEGER, last_used_ms INTEGER);
+                """)
+        }
         return migrator
     }
 
-    private static func json<T: Encodable>(_ value: T) -> String {
+    static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
         try? JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
@@ -183,11 +190,16 @@ final class ActionStore: Sendable {
         }
     }
 
-    func incidents(limit: Int = 100, status: Incident.Status? = nil) throws -> [Incident] {
+    func incidents(limit: Int = 100, status: Incident.Status? = nil, id: String? = nil) throws -> [Incident] {
         try queue.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+            if let id { conditions.append("id = ?"); arguments.append(id) }
+            arguments.append(limit)
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM incidents\(status == nil ? "" : " WHERE status = ?") ORDER BY last_ms DESC, id LIMIT ?",
-                arguments: StatementArguments(status.map { [$0.rawValue, limit] as [any DatabaseValueConvertible] } ?? [limit]))
+                db, sql: "SELECT * FROM incidents\(filter) ORDER BY last_ms DESC, id LIMIT ?", arguments: StatementArguments(arguments))
             return rows.map { row in
                 Incident(
                     id: row["id"], type: row["type"], status: Incident.Status(rawValue: row["status"]) ?? .open,

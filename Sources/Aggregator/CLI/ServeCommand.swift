@@ -73,25 +73,47 @@ struct ServeCommand: AsyncParsableCommand {
         var ingestor = BatchIngestor(
             city: city, store: store, limits: configuration.ingest.batchLimits, dictionaries: dictionaries, now: now, logger: logger)
         var scenarioServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if configuration.scenarios.directory != nil {
+        var apiServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.scenarios.directory != nil || configuration.api != nil {
             let actions: ActionStore
             do { actions = try ActionStore(path: configuration.scenarios.database) } catch {
                 FileHandle.standardError.write(Data("error: opening the operations database \(configuration.scenarios.database): \(error)\n".utf8))
                 await store.close()
                 throw ExitCode(69)
             }
-            let feed = AsyncChannel<[ScenarioInput]>()
-            ingestor.scenarioFeed = feed
             ingestor.actions = actions
             let webhooks = Dictionary(uniqueKeysWithValues: configuration.scenarios.webhooks.map { ($0.name, $0) })
-            scenarioServices = [
-                .init(service: ScenarioService(
+            let control = ScenarioControl(directory: configuration.scenarios.directory, city: city, webhookNames: Set(webhooks.keys), initial: scenarios)
+            let live = LiveFeed()
+            if configuration.scenarios.directory != nil {
+                let feed = AsyncChannel<[ScenarioInput]>()
+                ingestor.scenarioFeed = feed
+                var service = ScenarioService(
                     directory: configuration.scenarios.directory, initial: scenarios, city: city,
                     latenessMs: Int64(configuration.scenarios.latenessSeconds) * 1000, fusion: configuration.fusion, feed: feed, store: actions,
-                    webhookNames: Set(webhooks.keys), now: now, logger: logger)),
-                .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),
-            ]
-            logger.notice("scenarios loaded", metadata: ["scenarios": "\(scenarios.count)", "webhooks": "\(webhooks.count)"])
+                    webhookNames: Set(webhooks.keys), now: now, logger: logger)
+                service.control = control
+                service.live = live
+                scenarioServices = [
+                    .init(service: service),
+                    .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),
+                ]
+                logger.notice("scenarios loaded", metadata: ["scenarios": "\(scenarios.count)", "webhooks": "\(webhooks.count)"])
+            }
+            if let api = configuration.api {
+                let apiTLS: TLSConfiguration?
+                do {
+                    apiTLS = try api.tls.map { try TLSConfigurations.server(certificatePath: $0.certificate, keyPath: $0.key) }
+                } catch {
+                    FileHandle.standardError.write(Data("error: api.tls: \(error)\n".utf8))
+                    await store.close()
+                    throw ExitCode(78)
+                }
+                let dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
+                apiServices = [.init(service: try APIServer.application(
+                    settings: api, tls: apiTLS, dependencies: dependencies, logger: logger,
+                    onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) }))]
+            }
         }
         let notifier = SystemdNotifier()
         let app = try IngestServer.application(
@@ -107,7 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse order: ingest stops before the scenario engine it feeds.
-            services: scenarioServices + [.init(service: app), .init(service: metrics), .init(service: retention)],
+            services: scenarioServices + apiServices + [.init(service: app), .init(service: metrics), .init(service: retention)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

@@ -13,8 +13,10 @@ struct AggregatorConfiguration: Decodable, Sendable {
     var metrics: MetricsSettings
     var scenarios: ScenarioSettings
     var fusion: FusionSettings
+    /// config `api`: the operations API; nil: not served.
+    var api: APISettings?
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion, api }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -29,6 +31,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         metrics = try c.decode(.metrics, default: MetricsSettings())
         scenarios = try c.decode(.scenarios, default: ScenarioSettings())
         fusion = try c.decode(.fusion, default: FusionSettings())
+        api = try c.decodeIfPresent(APISettings.self, forKey: .api)
     }
 
     /// Loads the file and resolves relative paths against its directory.
@@ -43,6 +46,11 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
         configuration.scenarios.directory = configuration.scenarios.directory.map(resolve)
         configuration.scenarios.database = resolve(configuration.scenarios.database)
+        if var tls = configuration.api?.tls {
+            tls.certificate = resolve(tls.certificate)
+            tls.key = resolve(tls.key)
+            configuration.api?.tls = tls
+        }
         for i in configuration.scenarios.webhooks.indices {
             configuration.scenarios.webhooks[i].secretFile = configuration.scenarios.webhooks[i].secretFile.map(resolve)
         }

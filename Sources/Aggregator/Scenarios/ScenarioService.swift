@@ -22,6 +22,10 @@ struct ScenarioService: Service {
     let webhookNames: Set<String>
     let now: @Sendable () -> Int64
     let logger: Logger
+    /// The API's view and handle: reloads and enable/disable arrive through it.
+    var control: ScenarioControl? = nil
+    /// Operators' live stream.
+    var live: LiveFeed? = nil
 
     private static let evaluated = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "evaluated")])
 
@@ -45,13 +49,21 @@ struct ScenarioService: Service {
             group.addTask {
                 for await _ in hangups { await reloads.send(()) }
             }
-            let merged = merge(feed.map { ScenarioWork.inputs($0) }, reloads.map { ScenarioWork.reload })
+            let replacements = control?.replacements ?? AsyncChannel<[Scenario]>()
+            let merged = merge(feed.map { ScenarioWork.inputs($0) }, reloads.map { ScenarioWork.reload }, replacements.map { ScenarioWork.replace($0) })
             var out = ScenarioPipeline.Output()
             var reported = (late: 0, fusionLate: 0)
             for await work in merged.cancelOnGracefulShutdown() {
                 switch work {
                 case .reload:
-                    if let replacement = reload() { pipeline.replace(scenarios: replacement) }
+                    if let replacement = reload() {
+                        pipeline.replace(scenarios: replacement)
+                        control?.record(replacement)
+                    }
+                    continue
+                case .replace(let replacement):
+                    pipeline.replace(scenarios: replacement)
+                    logger.notice("scenarios replaced through the API", metadata: ["scenarios": "\(replacement.count)", "enabled": "\(replacement.filter(\.enabled).count)"])
                     continue
                 case .inputs(let inputs) where inputs.isEmpty:
                     pipeline.advance(wallClockMs: now(), into: &out)
@@ -64,6 +76,7 @@ struct ScenarioService: Service {
                     pipeline.process(inputs, into: &out)
                     Self.evaluated.increment(by: inputs.count)
                 }
+                for update in out.incidents { live?.publish(update) }
                 for update in out.incidents where update.change != .updated {
                     logger.info("incident \(update.change.rawValue)", metadata: [
                         "incident": "\(update.incident.id)", "severity": "\(update.incident.severity)",
@@ -72,6 +85,7 @@ struct ScenarioService: Service {
                 }
                 for activation in out.activations {
                     record(activation, actions: pipeline.actions[activation.scenarioID] ?? [], planner: planner)
+                    live?.publish(activation)
                 }
                 out.removeAll()
             }
@@ -122,6 +136,7 @@ struct ScenarioService: Service {
     private enum ScenarioWork: Sendable {
         case inputs([ScenarioInput])
         case reload
+        case replace([Scenario])
     }
 
     private func record(_ activation: Activation, actions: [ScenarioAction], planner: ActionPlanner) {

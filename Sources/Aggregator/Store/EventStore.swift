@@ -98,6 +98,8 @@ package struct EventQuery: Sendable, Hashable {
     var ascending = false
     /// Keyset paging for ascending queries: only events after this (capture time, agent, event id).
     var after: EventCursor?
+    /// Keyset paging for newest-first queries: only events before this.
+    var before: EventCursor?
 }
 
 /// A position in the (capture time, agent, event id) order.

@@ -157,8 +157,14 @@ package final class PostgresEventStore: EventStore {
             binds.append(Int64(bitPattern: after.eventID))
             conditions.append("(capture_time_ms, agent_id, event_id) > ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
         }
+        if let before = query.before {
+            binds.append(before.captureTimeMs)
+            binds.append(before.agentID)
+            binds.append(Int64(bitPattern: before.eventID))
+            conditions.append("(capture_time_ms, agent_id, event_id) < ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, row_id DESC"
+        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, agent_id DESC, event_id DESC"
         let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
         let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger

@@ -99,8 +99,12 @@ package final class SQLiteEventStore: EventStore {
             conditions.append("(capture_time_ms, agent_id, event_id) > (?, ?, ?)")
             arguments += [after.captureTimeMs, after.agentID, Int64(bitPattern: after.eventID)]
         }
+        if let before = query.before {
+            conditions.append("(capture_time_ms, agent_id, event_id) < (?, ?, ?)")
+            arguments += [before.captureTimeMs, before.agentID, Int64(bitPattern: before.eventID)]
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, row_id DESC"
+        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, agent_id DESC, event_id DESC"
         let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
         let sqlArguments = StatementArguments(arguments)
         return try await read { db in

@@ -24,6 +24,17 @@ public enum TLSConfigurations {
         return c
     }
 
+    /// A listener for people and their tools (the operations API): the server's certificate, no
+    /// client certificate asked for (callers authenticate with bearer tokens).
+    public static func server(certificatePath: String, keyPath: String, applicationProtocols: [String] = ["h2", "http/1.1"]) throws -> TLSConfiguration {
+        let chain = try load(certificatePath) { try NIOSSLCertificate.fromPEMFile(certificatePath) }
+        let key = try load(keyPath) { try NIOSSLPrivateKey(file: keyPath, format: .pem) }
+        var c = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        c.minimumTLSVersion = .tlsv12
+        c.applicationProtocols = applicationProtocols
+        return c
+    }
+
     /// An agent's connection: verifies the aggregator against the fleet CA (and its host name)
     /// and presents the agent's certificate.
     public static func client(
