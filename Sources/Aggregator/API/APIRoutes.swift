@@ -166,6 +166,48 @@ enum APIRoutes {
             roads: c.roads.nodes.map { .init(id: $0.id, name: $0.name, districts: $0.districts, next: $0.next) }))
     }
 
+    // MARK: Fleet and statistics
+
+    struct AgentJSON: Encodable {
+        struct Camera: Encodable {
+            let id, district: String
+            /// Open device-health incident (tamper, video loss) on this camera, if any.
+            let deviceIncident: String?
+            enum CodingKeys: String, CodingKey { case id, district, deviceIncident = "device_incident" }
+        }
+        let agent: AgentRecord?
+        let agentID: String
+        let cameras: [Camera]
+        let lastSeenAgeMs: Int64?
+        enum CodingKeys: String, CodingKey { case agent = "store", agentID = "agent_id", cameras, lastSeenAgeMs = "last_seen_age_ms" }
+    }
+
+    /// Every agent of the city model (and any other that committed): counters from the store, its
+    /// cameras, and open device incidents on them.
+    static func fleet(_ d: D) async throws -> Response {
+        let records = Dictionary(uniqueKeysWithValues: try await d.store.agents().map { ($0.agentID, $0) })
+        let device = try d.actions.incidents(limit: 1000, status: .open).filter { $0.type == "device" }
+        let ids = Set(d.city.cameras.map(\.agent)).union(records.keys).sorted()
+        let now = d.now()
+        return APIJSON.response(Page(items: ids.map { id in
+            AgentJSON(
+                agent: records[id], agentID: id,
+                cameras: d.city.cameras.filter { $0.agent == id }.map { camera in
+                    .init(id: camera.id, district: camera.district, deviceIncident: device.first { $0.cameras.contains(camera.id) }?.id)
+                },
+                lastSeenAgeMs: records[id].map { now - $0.lastSeenMs })
+        }, nextCursor: nil))
+    }
+
+    /// Events per hour, district and kind; `from`/`to` default to the last 24 h, at most 31 days.
+    static func hourly(_ request: Request, _ d: D) async throws -> Response {
+        let to = try time(request, "to") ?? d.now()
+        let from = try time(request, "from") ?? to - 86_400_000
+        guard from < to else { throw APIFailure.badParameter("from", "must be before to") }
+        guard to - from <= 31 * 86_400_000 else { throw APIFailure.badParameter("from", "the range is at most 31 days") }
+        return APIJSON.response(Page(items: try await d.store.hourlyCounts(fromMs: from, toMs: to), nextCursor: nil))
+    }
+
     // MARK: Live stream
 
     /// Server-Sent Events of activations and incident changes (`types`, `district`, `min_severity`

@@ -17,6 +17,7 @@ enum APIServer {
         var scenarios: ScenarioControl
         var live: LiveFeed
         var now: @Sendable () -> Int64
+        var limiter = TokenRateLimiter(perSecond: 50, burst: 100)
     }
 
     static func application(
@@ -59,6 +60,8 @@ enum APIServer {
             }
         }
         route(router, .get, "v1/city", .viewer, d) { _, _ in APIRoutes.city(d) }
+        route(router, .get, "v1/fleet", .viewer, d) { _, _ in try await APIRoutes.fleet(d) }
+        route(router, .get, "v1/stats/hourly", .viewer, d) { request, _ in try await APIRoutes.hourly(request, d) }
         route(router, .get, "v1/stream", .viewer, d) { request, _ in try APIRoutes.stream(request, d) }
         let server: HTTPServerBuilder = try tls.map { try .http2Upgrade(tlsConfiguration: $0) } ?? .http1()
         return Application(
@@ -80,6 +83,11 @@ enum APIServer {
                 }
                 guard let token = try d.actions.authenticate(String(header.dropFirst("Bearer ".count))) else {
                     return APIJSON.error(.unauthorized, "unauthenticated", "the token is unknown or revoked")
+                }
+                if let retry = d.limiter.admit(token.id, nowMs: d.now()) {
+                    var response = APIJSON.error(.tooManyRequests, "rate_limited", "this token sends more than \(d.limiter.perSecond) requests per second")
+                    response.headers[.retryAfter] = "\(retry)"
+                    return response
                 }
                 guard token.role >= role else {
                     return APIJSON.error(.forbidden, "forbidden", "this needs the \(role.rawValue) role; the token has \(token.role.rawValue)")

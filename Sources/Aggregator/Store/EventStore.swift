@@ -17,6 +17,12 @@ package protocol EventStore: Sendable {
     /// Events matching a query, newest first by capture time.
     func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent]
 
+    /// Every agent that committed a batch, with its counters.
+    func agents() async throws(StoreError) -> [AgentRecord]
+
+    /// Events per hour (capture time), district and kind in [fromMs, toMs).
+    func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount]
+
     /// Number of stored events (all agents).
     func eventCount() async throws(StoreError) -> Int
 
@@ -107,6 +113,32 @@ package struct EventCursor: Sendable, Hashable {
     var captureTimeMs: Int64
     var agentID: String
     var eventID: UInt64
+}
+
+/// What the store knows of an agent from its batches.
+package struct AgentRecord: Sendable, Hashable, Codable {
+    var agentID: String
+    var committedSeq: UInt64
+    var lastSeenMs: Int64
+    var agentVersion: String
+    var batches: Int64
+    var events: Int64
+    var evictedEvents: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case agentID = "agent_id", committedSeq = "committed_seq", lastSeenMs = "last_seen_ms", agentVersion = "agent_version", batches,
+            events, evictedEvents = "evicted_events"
+    }
+}
+
+/// One row of `hourlyCounts`.
+package struct HourlyCount: Sendable, Hashable, Codable {
+    var hourMs: Int64
+    var district: String
+    var kind: String
+    var count: Int64
+
+    enum CodingKeys: String, CodingKey { case hourMs = "hour_ms", district, kind, count }
 }
 
 /// An event as stored, with where it came from.

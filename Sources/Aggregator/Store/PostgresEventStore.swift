@@ -201,6 +201,33 @@ package final class PostgresEventStore: EventStore {
     }
 
     /// The tables' on-disk size, indexes and TOAST included.
+    package func agents() async throws(StoreError) -> [AgentRecord] {
+        let logger = self.logger
+        return try await bounded { client in
+            try await client.query("SELECT agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events FROM agents ORDER BY agent_id", logger: logger)
+                .collect().map { row in
+                    let (agent, seq, seen, version, batches, events, evicted) = try row.decode((String, Int64, Int64, String, Int64, Int64, Int64).self)
+                    return AgentRecord(
+                        agentID: agent, committedSeq: UInt64(bitPattern: seq), lastSeenMs: seen, agentVersion: version, batches: batches,
+                        events: events, evictedEvents: evicted)
+                }
+        }
+    }
+
+    package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
+        let logger = self.logger
+        return try await bounded { client in
+            try await client.query("""
+                SELECT (capture_time_ms / 3600000) * 3600000 AS hour, district_id, kind, count(*) FROM events
+                WHERE capture_time_ms >= \(fromMs) AND capture_time_ms < \(toMs) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """, logger: logger)
+                .collect().map { row in
+                    let (hour, district, kind, n) = try row.decode((Int64, String, String, Int64).self)
+                    return HourlyCount(hourMs: hour, district: district, kind: kind, count: n)
+                }
+        }
+    }
+
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await value(
             "SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8",

@@ -158,6 +158,29 @@ package final class SQLiteEventStore: EventStore {
     }
 
     /// Pages in use (free pages are reused by new rows, so they do not count).
+    package func agents() async throws(StoreError) -> [AgentRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY agent_id").map { row in
+                AgentRecord(
+                    agentID: row["agent_id"], committedSeq: UInt64(bitPattern: row["committed_seq"]), lastSeenMs: row["last_seen_ms"],
+                    agentVersion: row["agent_version"], batches: row["batches"], events: row["events"], evictedEvents: row["evicted_events"])
+            }
+        }
+    }
+
+    package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT (capture_time_ms / 3600000) * 3600000 AS hour, district_id, kind, count(*) AS n FROM events
+                    WHERE capture_time_ms >= ? AND capture_time_ms < ? GROUP BY hour, district_id, kind ORDER BY hour, district_id, kind
+                    """,
+                arguments: [fromMs, toMs]
+            ).map { HourlyCount(hourMs: $0["hour"], district: $0["district_id"], kind: $0["kind"], count: $0["n"]) }
+        }
+    }
+
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0

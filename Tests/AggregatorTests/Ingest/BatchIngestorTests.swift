@@ -16,6 +16,8 @@ import Testing
         func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int { throw error }
         func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int { throw error }
         func sizeBytes() async throws(StoreError) -> Int64 { throw error }
+        func agents() async throws(StoreError) -> [AgentRecord] { throw error }
+        func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] { throw error }
         func close() async {}
     }
 

@@ -74,6 +74,14 @@ extension PostgresServer {
         #expect(try await store.eventCount() == 120)
         #expect(try await store.committedSequence(agent: "agent-1") == 3)
         #expect(try await store.committedSequence(agent: "nobody") == nil)
+        let agents = try await store.agents()
+        #expect(agents.map(\.agentID) == ["agent-1"])
+        #expect(agents.first?.events == 120 && agents.first?.batches == 3 && agents.first?.committedSeq == 3)
+        let committedEvents: [Event] = first.events + third.events + Array(second.events.dropLast())
+        let hours: Set<Int64> = Set(committedEvents.map { $0.captureTimeMs / 3_600_000 * 3_600_000 })
+        let hourly = try await store.hourlyCounts(fromMs: 0, toMs: .max)
+        #expect(hourly.reduce(Int64(0)) { $0 + $1.count } == 120)
+        #expect(Set(hourly.map(\.hourMs)) == hours)
         // An empty batch still advances the sequence.
         #expect(try await store.commit(Self.batch(&generator, seq: 4, count: 0)) == .committed(storedEvents: 0, committedSeq: 4))
 
