@@ -12,12 +12,13 @@ install_test_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
 }
 
-# py-motmetrics scores tracking (MOTA/IDF1) in the tests; it lives in a virtualenv under .build.
+# The tests' Python tools live in a virtualenv under .build: py-motmetrics scores tracking (MOTA/IDF1),
+# openapi-spec-validator and schemathesis check the operations API against its OpenAPI document.
 install_python_deps() {
   local venv=".build/venv"
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import motmetrics" 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import motmetrics, openapi_spec_validator, schemathesis" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "motmetrics==1.4.0"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "motmetrics==1.4.0" "openapi-spec-validator==0.9.0" "schemathesis==4.32.5"
   fi
   export CITYWATCH_PYTHON="$PWD/$venv/bin/python"
 }

@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Foundation
 import Hummingbird
 import NIOCore
@@ -227,17 +226,9 @@ enum APIRoutes {
         let body = ResponseBody { writer in
             defer { live.unsubscribe(id) }
             try await writer.write(ByteBuffer(string: ": citywatch live stream\n\n"))
-            let ticks = AsyncStream<Void> { continuation in
-                let task = Task {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(15))
-                        continuation.yield()
-                    }
-                }
-                continuation.onTermination = { _ in task.cancel() }
-            }
-            for await item in merge(messages.map { Optional($0) }, ticks.map { nil as LiveFeed.Message? }) {
-                guard let m = item else {
+            // Ends when the feed closes (shutdown) or the client goes away (the write throws).
+            for await m in messages {
+                if m.type == LiveFeed.keepAlive.type {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     continue
                 }

@@ -26,6 +26,9 @@ enum APIServer {
     ) throws -> some ApplicationProtocol {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
+        router.get("openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
         router.get("readyz") { _, _ -> Response in
             do {
                 _ = try await d.store.committedSequence(agent: "")

@@ -17,28 +17,45 @@ final class LiveFeed: Sendable {
     }
 
     static let bufferSize = 256
-    private let subscribers = Mutex<[UUID: AsyncStream<Message>.Continuation]>([:])
+    /// A comment line, not an event: keeps proxies from closing an idle stream.
+    static let keepAlive = Message(type: "keepalive", severity: .info, districts: [], json: "")
+    private let subscribers = Mutex<[UUID: AsyncStream<Message>.Continuation]?>([:])
     private let dropped = Counter(label: "citywatch_api_stream_dropped_total")
 
-    var subscriberCount: Int { subscribers.withLock { $0.count } }
+    var subscriberCount: Int { subscribers.withLock { $0?.count ?? 0 } }
 
+    /// A closed feed (shutting down) hands out streams that are already finished.
     func subscribe() -> (id: UUID, messages: AsyncStream<Message>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        subscribers.withLock { $0[id] = continuation }
+        let open = subscribers.withLock { subscribers -> Bool in
+            guard subscribers != nil else { return false }
+            subscribers?[id] = continuation
+            return true
+        }
+        if !open { continuation.finish() }
         Gauge(label: "citywatch_api_stream_subscribers").record(Double(subscriberCount))
         return (id, stream)
     }
 
     func unsubscribe(_ id: UUID) {
-        let continuation = subscribers.withLock { $0.removeValue(forKey: id) }
+        let continuation = subscribers.withLock { $0?.removeValue(forKey: id) }
         continuation?.finish()
         Gauge(label: "citywatch_api_stream_subscribers").record(Double(subscriberCount))
     }
 
+    /// Ends every stream (graceful shutdown: an endless response must not hold the server open).
+    func close() {
+        let all = subscribers.withLock { subscribers -> [AsyncStream<Message>.Continuation] in
+            defer { subscribers = nil }
+            return Array(subscribers?.values ?? [:].values)
+        }
+        for continuation in all { continuation.finish() }
+    }
+
     func publish(_ message: Message) {
-        let targets = subscribers.withLock { Array($0.values) }
+        let targets = subscribers.withLock { Array($0?.values ?? [:].values) }
         for continuation in targets {
             if case .dropped = continuation.yield(message) { dropped.increment() }
         }

@@ -110,9 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
                     throw ExitCode(78)
                 }
                 let dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
-                apiServices = [.init(service: try APIServer.application(
+                let app = try APIServer.application(
                     settings: api, tls: apiTLS, dependencies: dependencies, logger: logger,
-                    onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) }))]
+                    onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) })
+                apiServices = [.init(service: APIService(app: app, live: live))]
             }
         }
         let notifier = SystemdNotifier()
