@@ -210,6 +210,58 @@ import TestSupport
         await world.stop()
     }
 
+    /// Every route × every role: no token 401, a role below the route's 403, at or above it not
+    /// refused (2xx, or 404/409/422 for ids and states that do not exist here).
+    @Test func everyRoute_byEveryRole() async throws {
+        let world = try World()
+        try await world.start()
+        let routes: [(HTTPMethod, String, String)] = [
+            (.GET, "/v1/events", "viewer"), (.GET, "/v1/incidents", "viewer"), (.GET, "/v1/incidents/x", "viewer"),
+            (.POST, "/v1/incidents/x/acknowledge", "operator"), (.POST, "/v1/incidents/x/resolve", "operator"),
+            (.GET, "/v1/activations", "viewer"), (.GET, "/v1/scenarios", "viewer"), (.POST, "/v1/scenarios/reload", "admin"),
+            (.POST, "/v1/scenarios/test.any-start/disable", "admin"), (.POST, "/v1/scenarios/test.any-start/enable", "admin"),
+            (.GET, "/v1/city", "viewer"), (.GET, "/v1/fleet", "viewer"), (.GET, "/v1/stats/hourly", "viewer"),
+        ]
+        let ranks = ["viewer": 0, "operator": 1, "admin": 2]
+        for (method, path, needed) in routes {
+            #expect(try await world.call(path, method: method, as: nil).status == 401, "\(path) without a token")
+            for role in ["viewer", "operator", "admin"] {
+                let status = try await world.call(path, method: method, as: role).status
+                if ranks[role]! < ranks[needed]! {
+                    #expect(status == 403, "\(method) \(path) as \(role): \(status)")
+                } else {
+                    #expect([200, 404, 409, 422].contains(status), "\(method) \(path) as \(role): \(status)")
+                }
+            }
+        }
+        await world.stop()
+    }
+
+    /// The ops CLI against the running API: tables, JSON lines, API errors and an unreachable API.
+    @Test func opsCLI_listsThroughTheAPI() async throws {
+        let world = try World()
+        try await world.start()
+        var generator = AggregatorFixture.generator(agent: "agent-1")
+        try await world.send(seq: 1, count: 12, generator: &generator)
+        let api = ["--api", "http://127.0.0.1:\(world.apiPort)", "--token", world.tokens["viewer"]!]
+        let events = try ProcessRunner.run("aggregator", ["events", "--limit", "5", "--json"] + api)
+        #expect(events.status == 0, "\(events.stderr)")
+        let lines = events.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 5 && lines.allSatisfy { $0["agent_id"] as? String == "agent-1" })
+        let table = try ProcessRunner.run("aggregator", ["agents"] + api)
+        #expect(table.status == 0 && table.stdout.contains("agent-1") && table.stdout.hasPrefix("agent"), "\(table.stdout)")
+        let incidents = try ProcessRunner.run("aggregator", ["incidents", "--status", "open"] + api)
+        #expect(incidents.status == 0, "\(incidents.stderr)")
+        let forbidden = try ProcessRunner.run("aggregator", ["incidents", "ack", "nope"] + api)
+        #expect(forbidden.status == 1 && forbidden.stderr.contains("HTTP 403 forbidden"), "\(forbidden.stderr)")
+        let badToken = try ProcessRunner.run("aggregator", ["events", "--api", "http://127.0.0.1:\(world.apiPort)", "--token", "nonsense"])
+        #expect(badToken.status == 1 && badToken.stderr.contains("unauthenticated"))
+        let port = try PostgresServer.freePort()
+        let unreachable = try ProcessRunner.run("aggregator", ["events", "--api", "http://127.0.0.1:\(port)", "--token", "x"])
+        #expect(unreachable.status == 69 && unreachable.stderr.contains("cannot reach the API"))
+        await world.stop()
+    }
+
     /// The served OpenAPI document validates (openapi-spec-validator) and schemathesis, generating
     /// requests from it against the running server with an admin token, finds no 5xx, no undocumented
     /// status, content type or response shape (bounded: 20 examples per operation).
