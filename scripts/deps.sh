@@ -2,7 +2,7 @@
 APT_PACKAGES=(libzstd-dev zlib1g-dev libsqlite3-dev pkg-config ffmpeg python3 python3-venv)
 
 # Only the tests need these: the PostgreSQL store's tests start a server of their own.
-TEST_APT_PACKAGES=(postgresql)
+TEST_APT_PACKAGES=(postgresql chromium chromium-driver)
 
 install_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}"
@@ -13,12 +13,13 @@ install_test_deps() {
 }
 
 # The tests' Python tools live in a virtualenv under .build: py-motmetrics scores tracking (MOTA/IDF1),
-# openapi-spec-validator and schemathesis check the operations API against its OpenAPI document.
+# openapi-spec-validator and schemathesis check the operations API against its OpenAPI document,
+# selenium drives Debian's chromium (chromium-driver) through the dashboard.
 install_python_deps() {
   local venv=".build/venv"
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import motmetrics, openapi_spec_validator, schemathesis" 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import motmetrics, openapi_spec_validator, schemathesis, selenium" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "motmetrics==1.4.0" "openapi-spec-validator==0.9.0" "schemathesis==4.32.5"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "motmetrics==1.4.0" "openapi-spec-validator==0.9.0" "schemathesis==4.32.5" "selenium==4.38.0"
   fi
   export CITYWATCH_PYTHON="$PWD/$venv/bin/python"
 }

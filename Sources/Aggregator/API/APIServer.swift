@@ -26,6 +26,16 @@ enum APIServer {
     ) throws -> some ApplicationProtocol {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
+        for (path, type, text) in [
+            ("/", "text/html; charset=utf-8", DashboardPage.html), ("dashboard.js", "text/javascript; charset=utf-8", DashboardPage.javascript),
+            ("dashboard.css", "text/css; charset=utf-8", DashboardPage.css),
+        ] {
+            router.get(RouterPath(path)) { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: type, .contentSecurityPolicy: "default-src 'self'"],
+                    body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
