@@ -76,6 +76,7 @@ import TestSupport
         try #require(reference.status == 0, "\(reference.stderr)")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
         let frameBytes = 160 * 96 * 3 / 2
+        try #require(got.count >= 8, "too few frames to compare: \(got.count)")
         for frame in [got[0], got[7], got[got.count - 1]] {
             let start = frame.index * frameBytes
             try #require(start + frameBytes <= bytes.count)
