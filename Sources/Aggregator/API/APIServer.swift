@@ -5,6 +5,7 @@ import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOSSL
+import Prometheus
 import Shared
 
 /// The operations API (docs/API.md): its own listener (HTTPS with a server certificate, or plain
@@ -18,6 +19,8 @@ enum APIServer {
         var live: LiveFeed
         var now: @Sendable () -> Int64
         var limiter = TokenRateLimiter(perSecond: 50, burst: 100)
+        /// The process's metrics, also served on the API (with a token) for scrapers that only reach it.
+        var metrics: PrometheusCollectorRegistry? = nil
     }
 
     static func application(
@@ -76,6 +79,11 @@ enum APIServer {
         route(router, .get, "v1/fleet", .viewer, d) { _, _ in try await APIRoutes.fleet(d) }
         route(router, .get, "v1/stats/hourly", .viewer, d) { request, _ in try await APIRoutes.hourly(request, d) }
         route(router, .get, "v1/stream", .viewer, d) { request, _ in try APIRoutes.stream(request, d) }
+        route(router, .get, "metrics", .viewer, d) { _, _ in
+            var buffer: [UInt8] = []
+            d.metrics?.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
         let server: HTTPServerBuilder = try tls.map { try .http2Upgrade(tlsConfiguration: $0) } ?? .http1()
         return Application(
             router: router, server: server,

@@ -285,6 +285,13 @@ paths:
         "401": {$ref: "#/components/responses/Unauthenticated"}
         "429": {$ref: "#/components/responses/RateLimited"}
         "503": {$ref: "#/components/responses/Unavailable"}
+  /metrics:
+    get:
+      summary: Prometheus metrics of the aggregator (also on the metrics listener)
+      responses:
+        "200": {description: Prometheus text exposition, content: {text/plain: {schema: {type: string}}}}
+        "401": {$ref: "#/components/responses/Unauthenticated"}
+        "429": {$ref: "#/components/responses/RateLimited"}
   /v1/stream:
     get:
       summary: Server-Sent Events of activations and incident changes

@@ -184,3 +184,28 @@ struct ActivationsCommand: AsyncParsableCommand {
         ])
     }
 }
+
+/// `aggregator scenarios list|reload` against a running aggregator (check/test/backtest work on files).
+struct ScenariosListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The running scenario set, through the API.")
+    @OptionGroup var client: APIClientOptions
+
+    func run() async throws {
+        try client.printList(try await client.call("/v1/scenarios"), columns: [
+            ("id", { $0["id"] as? String ?? "" }), ("domain", { $0["domain"] as? String ?? "" }),
+            ("severity", { $0["severity"] as? String ?? "" }), ("enabled", { ($0["enabled"] as? Bool ?? false) ? "yes" : "no" }),
+            ("title", { $0["title"] as? String ?? "" }),
+        ])
+    }
+}
+
+struct ScenariosReloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload", abstract: "Ask a running aggregator to re-read its scenario directory (admin token); errors name file:line.")
+    @OptionGroup var client: APIClientOptions
+
+    func run() async throws {
+        let reply = try await client.call("/v1/scenarios/reload", method: .POST)
+        print(client.json ? String(decoding: try JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys]), as: UTF8.self) : "reloaded: \(reply["scenarios"] as? Int ?? 0) scenarios")
+    }
+}

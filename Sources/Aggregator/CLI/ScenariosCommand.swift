@@ -6,7 +6,7 @@ import Shared
 struct ScenariosCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenarios", abstract: "Validate scenario files and run their fixtures.",
-        subcommands: [Check.self, Test.self, BacktestCommand.self])
+        subcommands: [Check.self, Test.self, BacktestCommand.self, ScenariosListCommand.self, ScenariosReloadCommand.self])
 
     struct Options: ParsableArguments {
         @Argument(help: "The scenario directory (every .yaml below it except a top-level city.yaml).") var directory: String

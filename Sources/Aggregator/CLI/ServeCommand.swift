@@ -109,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
                     await store.close()
                     throw ExitCode(78)
                 }
-                let dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
+                var dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
+                dependencies.metrics = registry
                 let app = try APIServer.application(
                     settings: api, tls: apiTLS, dependencies: dependencies, logger: logger,
                     onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) })

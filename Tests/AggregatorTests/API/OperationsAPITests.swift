@@ -220,7 +220,7 @@ import TestSupport
             (.POST, "/v1/incidents/x/acknowledge", "operator"), (.POST, "/v1/incidents/x/resolve", "operator"),
             (.GET, "/v1/activations", "viewer"), (.GET, "/v1/scenarios", "viewer"), (.POST, "/v1/scenarios/reload", "admin"),
             (.POST, "/v1/scenarios/test.any-start/disable", "admin"), (.POST, "/v1/scenarios/test.any-start/enable", "admin"),
-            (.GET, "/v1/city", "viewer"), (.GET, "/v1/fleet", "viewer"), (.GET, "/v1/stats/hourly", "viewer"),
+            (.GET, "/v1/city", "viewer"), (.GET, "/v1/fleet", "viewer"), (.GET, "/v1/stats/hourly", "viewer"), (.GET, "/metrics", "viewer"),
         ]
         let ranks = ["viewer": 0, "operator": 1, "admin": 2]
         for (method, path, needed) in routes {
@@ -256,6 +256,12 @@ import TestSupport
         #expect(forbidden.status == 1 && forbidden.stderr.contains("HTTP 403 forbidden"), "\(forbidden.stderr)")
         let badToken = try ProcessRunner.run("aggregator", ["events", "--api", "http://127.0.0.1:\(world.apiPort)", "--token", "nonsense"])
         #expect(badToken.status == 1 && badToken.stderr.contains("unauthenticated"))
+        let scenarios = try ProcessRunner.run("aggregator", ["scenarios", "list"] + api)
+        #expect(scenarios.status == 0 && scenarios.stdout.contains("test.any-start"), "\(scenarios.stdout)\(scenarios.stderr)")
+        let reloadAsViewer = try ProcessRunner.run("aggregator", ["scenarios", "reload"] + api)
+        #expect(reloadAsViewer.status == 1 && reloadAsViewer.stderr.contains("HTTP 403"))
+        let reload = try ProcessRunner.run("aggregator", ["scenarios", "reload", "--api", "http://127.0.0.1:\(world.apiPort)", "--token", world.tokens["admin"]!])
+        #expect(reload.status == 0 && reload.stdout.contains("reloaded: 1 scenarios"), "\(reload.stdout)\(reload.stderr)")
         let port = try PostgresServer.freePort()
         let unreachable = try ProcessRunner.run("aggregator", ["events", "--api", "http://127.0.0.1:\(port)", "--token", "x"])
         #expect(unreachable.status == 69 && unreachable.stderr.contains("cannot reach the API"))
