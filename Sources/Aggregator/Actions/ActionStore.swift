@@ -165,6 +165,32 @@ final class ActionStore: Sendable {
             events: decode([EventReference].self, row["events"]) ?? [], summary: row["summary"])
     }
 
+    // MARK: Retention
+
+    /// Deletes what is finished and older than `cutoffMs`: activations, commands no longer open,
+    /// webhook deliveries no longer pending, resolved incidents. Returns how many rows went.
+    @discardableResult
+    func prune(olderThan cutoffMs: Int64) throws -> Int {
+        try queue.write { db in
+            var n = 0
+            try db.execute(sql: "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at_ms < ?", arguments: [cutoffMs])
+            n += db.changesCount
+            try db.execute(sql: "DELETE FROM commands WHERE status NOT IN ('pending', 'delivered') AND issued_at_ms < ?", arguments: [cutoffMs])
+            n += db.changesCount
+            try db.execute(
+                sql: """
+                    DELETE FROM activations WHERE time_ms < ?
+                      AND id NOT IN (SELECT activation_id FROM webhook_deliveries WHERE status = 'pending')
+                      AND id NOT IN (SELECT activation_id FROM commands WHERE status IN ('pending', 'delivered'))
+                    """,
+                arguments: [cutoffMs])
+            n += db.changesCount
+            try db.execute(sql: "DELETE FROM incidents WHERE status = 'resolved' AND last_ms < ?", arguments: [cutoffMs])
+            n += db.changesCount
+            return n
+        }
+    }
+
     // MARK: Incidents
 
     /// Inserts or replaces incidents (fusion's latest view of each), in one transaction.

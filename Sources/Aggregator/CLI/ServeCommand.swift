@@ -94,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
                     webhookNames: Set(webhooks.keys), now: now, logger: logger)
                 service.control = control
                 service.live = live
+                service.retentionMs = Int64(configuration.retention.maxAgeDays) * 86_400_000
                 scenarioServices = [
                     .init(service: service),
                     .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),

@@ -26,6 +26,9 @@ struct ScenarioService: Service {
     var control: ScenarioControl? = nil
     /// Operators' live stream.
     var live: LiveFeed? = nil
+    /// Finished activations, commands, deliveries and resolved incidents older than this go
+    /// (checked hourly); the events' own retention is `retention.max_age_days`.
+    var retentionMs: Int64 = 30 * 86_400_000
 
     private static let evaluated = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "evaluated")])
 
@@ -53,6 +56,7 @@ struct ScenarioService: Service {
             let merged = merge(feed.map { ScenarioWork.inputs($0) }, reloads.map { ScenarioWork.reload }, replacements.map { ScenarioWork.replace($0) })
             var out = ScenarioPipeline.Output()
             var reported = (late: 0, fusionLate: 0)
+            var lastPrune: Int64 = 0  // the first tick prunes
             for await work in merged.cancelOnGracefulShutdown() {
                 switch work {
                 case .reload:
@@ -71,6 +75,15 @@ struct ScenarioService: Service {
                     report(pipeline, &reported)
                     do { try store.expireCommands(nowMs: now()) } catch {
                         logger.warning("expiring commands failed", metadata: ["error": "\(error)"])
+                    }
+                    if now() - lastPrune >= 3_600_000 {
+                        lastPrune = now()
+                        do {
+                            let pruned = try store.prune(olderThan: now() - retentionMs)
+                            if pruned > 0 { logger.info("operations database pruned", metadata: ["rows": "\(pruned)"]) }
+                        } catch {
+                            logger.warning("pruning the operations database failed", metadata: ["error": "\(error)"])
+                        }
                     }
                 case .inputs(let inputs):
                     pipeline.process(inputs, into: &out)

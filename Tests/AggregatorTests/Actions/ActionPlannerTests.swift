@@ -74,4 +74,23 @@ import TestSupport
         let reopened = try ActionStore(path: dir.appendingPathComponent("ops.sqlite").path)
         #expect(try reopened.openCommands(agent: "agent-east", nowMs: 1).isEmpty)
     }
+
+    @Test func prune_keepsWhatIsOpenOrPending() throws {
+        let dir = try TestPaths.temporaryDirectory("ops-prune")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try ActionStore(path: dir.appendingPathComponent("ops.sqlite").path)
+        let command = ScenarioAction.command(CommandAction(type: "set_fps", arguments: ["fps": "5"], target: .affected, ttl: ScenarioDuration(milliseconds: 60_000)))
+        var old = activation(cameras: ["cam-e-park"])
+        old.id = "old"
+        var pending = activation(cameras: ["cam-e-park"])
+        pending.id = "pending-webhook"
+        let planner = ActionPlanner(city: Self.city)
+        try store.record(old, plan: planner.plan(old, actions: [command], nowMs: 0), nowMs: 0)
+        try store.record(pending, plan: planner.plan(pending, actions: [.webhook(name: "w")], nowMs: 0), nowMs: 0)
+        #expect(try store.prune(olderThan: 1_000) == 0, "the command is still open and the delivery pending")
+        try store.expireCommands(nowMs: 60_000)
+        #expect(try store.prune(olderThan: 1_000) == 2, "the expired command and its activation")
+        #expect(try store.activations().map(\.id) == ["pending-webhook"])
+        #expect(try store.deliveries().count == 1)
+    }
 }
