@@ -35,6 +35,7 @@ echo "== a 20 s clip for the north bridge camera (ffmpeg lavfi: moving test patt
 ffmpeg -loglevel error -f lavfi -i "testsrc2=size=640x360:rate=10" -t 20 -pix_fmt yuv420p bridge.mp4
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "== a webhook receiver (the operations centre's endpoint; checks each CloudEvent's HMAC)"
 head -c 24 /dev/urandom | base64 > ops.secret
 python3 "$root/Tests/Tools/webhook_receiver.py" hooks.jsonl ops.secret 2> hooks.log &
@@ -52,6 +53,7 @@ ingest:
 metrics: {host: 127.0.0.1, port: 0}
 store:
   sqlite: {path: events.sqlite}
+api: {host: 127.0.0.1, port: $api_port}
 scenarios:
   directory: $root/Deploy/demo/scenarios
   lateness_s: 10
@@ -132,6 +134,9 @@ echo "== aggregator on 127.0.0.1:$port"
 "$bin/aggregator" serve --config aggregator.yaml 2> aggregator.log &
 pids+=($!)
 for _ in $(seq 100); do grep -q "ingest listening" aggregator.log && break; sleep 0.1; done
+token=$("$bin/aggregator" token create --config aggregator.yaml --role operator --name demo 2>/dev/null)
+echo "== dashboard: http://127.0.0.1:$api_port/#token=$token"
+echo "   ops CLI:   $bin/aggregator activations --api http://127.0.0.1:$api_port --token $token"
 trap stop INT TERM
 for agent in agent-north agent-centre agent-south; do
   (cd "$agent" && exec "$bin/edge-agent" run --config agent.yaml 2> agent.log) &
