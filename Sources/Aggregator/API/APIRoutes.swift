@@ -172,7 +172,9 @@ enum APIRoutes {
             let id, district: String
             /// Open device-health incident (tamper, video loss) on this camera, if any.
             let deviceIncident: String?
-            enum CodingKeys: String, CodingKey { case id, district, deviceIncident = "device_incident" }
+            /// The latest capture time stored for the camera, nil when it never reported.
+            let lastEventMs: Int64?
+            enum CodingKeys: String, CodingKey { case id, district, deviceIncident = "device_incident", lastEventMs = "last_event_ms" }
         }
         let agent: AgentRecord?
         let agentID: String
@@ -186,13 +188,16 @@ enum APIRoutes {
     static func fleet(_ d: D) async throws -> Response {
         let records = Dictionary(uniqueKeysWithValues: try await d.store.agents().map { ($0.agentID, $0) })
         let device = try d.actions.incidents(limit: 1000, status: .open).filter { $0.type == "device" }
+        let lastEvents = try await d.store.lastEventTimes()
         let ids = Set(d.city.cameras.map(\.agent)).union(records.keys).sorted()
         let now = d.now()
         return APIJSON.response(Page(items: ids.map { id in
             AgentJSON(
                 agent: records[id], agentID: id,
                 cameras: d.city.cameras.filter { $0.agent == id }.map { camera in
-                    .init(id: camera.id, district: camera.district, deviceIncident: device.first { $0.cameras.contains(camera.id) }?.id)
+                    .init(
+                        id: camera.id, district: camera.district, deviceIncident: device.first { $0.cameras.contains(camera.id) }?.id,
+                        lastEventMs: lastEvents[camera.id])
                 },
                 lastSeenAgeMs: records[id].map { now - $0.lastSeenMs })
         }, nextCursor: nil))

@@ -20,6 +20,9 @@ package protocol EventStore: Sendable {
     /// Every agent that committed a batch, with its counters.
     func agents() async throws(StoreError) -> [AgentRecord]
 
+    /// The latest capture time stored per camera (cameras that never reported are absent).
+    func lastEventTimes() async throws(StoreError) -> [String: Int64]
+
     /// Events per hour (capture time), district and kind in [fromMs, toMs).
     func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount]
 

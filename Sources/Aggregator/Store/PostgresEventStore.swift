@@ -214,6 +214,19 @@ package final class PostgresEventStore: EventStore {
         }
     }
 
+    package func lastEventTimes() async throws(StoreError) -> [String: Int64] {
+        let logger = self.logger
+        return try await bounded { client in
+            var times: [String: Int64] = [:]
+            for try await (camera, time) in try await client.query("SELECT camera_id, max(capture_time_ms) FROM events GROUP BY camera_id", logger: logger)
+                .decode((String, Int64).self)
+            {
+                times[camera] = time
+            }
+            return times
+        }
+    }
+
     package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
         let logger = self.logger
         return try await bounded { client in

@@ -168,6 +168,14 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func lastEventTimes() async throws(StoreError) -> [String: Int64] {
+        try await read { db in
+            // One index probe per camera (events_camera_time), not a scan.
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT camera_id, max(capture_time_ms) AS t FROM events GROUP BY camera_id")
+                .map { ($0["camera_id"] as String, $0["t"] as Int64) })
+        }
+    }
+
     package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
         try await read { db in
             try Row.fetchAll(

@@ -151,6 +151,8 @@ import TestSupport
         #expect(fleet.map { $0["agent_id"] as? String } == ["agent-1", "agent-2"])
         #expect((fleet.first?["store"] as? [String: Any])?["events"] as? Int == 60)
         #expect((fleet.first?["cameras"] as? [[String: Any]])?.count == 8)
+        #expect((fleet.first?["cameras"] as? [[String: Any]])?.contains { $0["last_event_ms"] is Int } == true)
+        #expect((fleet.last?["cameras"] as? [[String: Any]])?.allSatisfy { $0["last_event_ms"] == nil } == true)
         #expect(fleet.last?["store"] == nil, "agent-2 never sent")
         let hourly = try await world.call("/v1/stats/hourly", as: "viewer").items
         #expect(hourly.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 60)

@@ -17,6 +17,7 @@ import Testing
         func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int { throw error }
         func sizeBytes() async throws(StoreError) -> Int64 { throw error }
         func agents() async throws(StoreError) -> [AgentRecord] { throw error }
+        func lastEventTimes() async throws(StoreError) -> [String: Int64] { throw error }
         func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] { throw error }
         func close() async {}
     }
