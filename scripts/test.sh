@@ -6,8 +6,9 @@ source scripts/deps.sh
 install_test_deps
 install_python_deps
 swift build --build-tests
-# The browser and API-fuzzing suites (Chromium, schemathesis) run on their own after the rest: on a
-# 2-core machine they would otherwise starve the suites that start and time real processes.
-heavy='DashboardTests|OperationsAPITests'
+# The browser, API-fuzzing and CPU-bound differential suites (Chromium, schemathesis, the naive
+# scenario evaluator) run on their own after the rest: on a 2-core machine they would otherwise starve
+# the suites that start and time real processes.
+heavy='DashboardTests|OperationsAPITests|EngineVersusNaiveTests'
 swift test --skip-build --skip "$heavy"
 swift test --skip-build --filter "$heavy"

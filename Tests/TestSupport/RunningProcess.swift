@@ -41,7 +41,7 @@ public final class RunningProcess: Sendable {
     public var pid: Int32 { process.processIdentifier }
 
     /// Waits (bounded) until stderr matches `pattern`; returns the first capture group.
-    public func waitFor(_ pattern: String, timeout: Duration = .seconds(30)) async throws -> String {
+    public func waitFor(_ pattern: String, timeout: Duration = .seconds(60)) async throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
