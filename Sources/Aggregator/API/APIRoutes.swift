@@ -25,8 +25,7 @@ enum APIRoutes {
     /// A time: ms since the epoch or ISO-8601.
     static func time(_ request: Request, _ name: String) throws -> Int64? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        if let ms = Int64(text), ms >= 0 { return ms }
-        if let date = ISO8601DateFormatter().date(from: String(text)) { return Int64(date.timeIntervalSince1970 * 1000) }
+        if let ms = TimeArgument.milliseconds(String(text)), ms >= 0 { return ms }
         throw APIFailure.badParameter(name, "expected ms since the epoch or an ISO-8601 time")
     }
 

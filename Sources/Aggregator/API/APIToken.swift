@@ -26,7 +26,7 @@ struct APIToken: Sendable, Hashable, Codable {
     static func generate() -> (id: String, secret: String, text: String) {
         func hex(_ n: Int) -> String {
             var g = SystemRandomNumberGenerator()
-            return (0..<n).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+            return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }.hexString
         }
         let id = hex(6), secret = hex(24)
         return (id, secret, "cw_\(id)_\(secret)")
@@ -42,6 +42,6 @@ struct APIToken: Sendable, Hashable, Codable {
     }
 
     static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(secret.utf8)).hexString
     }
 }

@@ -42,7 +42,7 @@ struct ActionPlanner: Sendable {
     /// wire caps ids, and a command id too long to report on would block its agent's batches).
     static func commandID(activation: String, camera: String, type: String) -> String {
         let digest = SHA256.hash(data: Array("\(activation)\u{1F}\(camera)\u{1F}\(type)".utf8))
-        return "cmd-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "cmd-" + digest.prefix(16).hexString
     }
 
     /// Camera ids in city-file order.

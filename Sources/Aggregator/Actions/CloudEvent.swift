@@ -37,6 +37,6 @@ enum CloudEvent {
         var signed = Array("\(unixSeconds).".utf8)
         signed += body
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
-        return "t=\(unixSeconds),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(unixSeconds),v1=" + Array(mac).hexString
     }
 }

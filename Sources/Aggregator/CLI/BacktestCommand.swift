@@ -111,11 +111,7 @@ struct BacktestCommand: AsyncParsableCommand {
 
     /// ISO-8601, ms since the epoch, or a duration meaning that long ago.
     static func time(_ text: String, nowMs: Int64) -> Int64? {
-        if let ms = Int64(text) { return ms }
         if let ago = ScenarioDuration.parse(text) { return nowMs - ago }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1000) }
+        return TimeArgument.milliseconds(text)
     }
 }
