@@ -62,10 +62,12 @@ final class LiveFeed: Sendable {
     }
 
     func publish(_ activation: Activation) {
+        guard subscriberCount > 0 else { return }  // no JSON encoding per activation for nobody
         publish(Message(type: "activation", severity: activation.severity, districts: activation.districts, json: APIJSON.string(activation)))
     }
 
     func publish(_ update: IncidentUpdate) {
+        guard subscriberCount > 0 else { return }
         struct Body: Encodable {
             let change: String
             let incident: Incident

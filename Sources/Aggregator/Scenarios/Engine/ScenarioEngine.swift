@@ -101,9 +101,13 @@ final class ScenarioEngine {
             late += 1
             return
         }
-        let snapshot = InputSnapshot(input)
-        for i in rulesByKind[input.event.kind] ?? [] { evaluate(rules[i], input, snapshot, into: &out) }
-        for i in anyKindRules { evaluate(rules[i], input, snapshot, into: &out) }
+        let byKind = rulesByKind[input.event.kind] ?? []
+        if !byKind.isEmpty || !anyKindRules.isEmpty {
+            // The snapshot (string copies) only for inputs some rule looks at.
+            let snapshot = InputSnapshot(input)
+            for i in byKind { evaluate(rules[i], input, snapshot, into: &out) }
+            for i in anyKindRules { evaluate(rules[i], input, snapshot, into: &out) }
+        }
         if t > newestMs {
             newestMs = t
             moveWatermark(to: t - lateness, into: &out)

@@ -10,7 +10,6 @@ struct ScenarioInput: Sendable, Hashable {
     var reach: String?
     var road: String?
     var site: String?
-    var domain: EventKindDescriptor.Domain?
 
     init(agentID: String, event: Event, source: EventFilter.Source = .event, city: CityModel) {
         let camera = city.camerasByID[event.cameraID]
@@ -30,8 +29,10 @@ struct ScenarioInput: Sendable, Hashable {
         self.reach = reach
         self.road = road
         self.site = site
-        self.domain = EventKindRegistry.standard.descriptor(of: event.kind)?.domain
     }
+
+    /// The kind's registry domain: looked up only by filters that name a domain, not per event.
+    var domain: EventKindDescriptor.Domain? { EventKindRegistry.standard.descriptor(of: event.kind)?.domain }
 
     var timeMs: Int64 { event.captureTimeMs }
     var reference: EventReference { EventReference(agentID: agentID, eventID: event.id) }
