@@ -72,8 +72,8 @@ package struct CityModel: Decodable, Sendable {
         try self.init(
             id: try c.decode(String.self, forKey: .id), districts: try c.decode(.districts, default: []),
             cameras: try c.decode(.cameras, default: []),
-            reaches: try c.decode(.reaches, default: [FlowNetwork.ReachSpec]()).map(\.node),
-            roads: try c.decode(.roads, default: [FlowNetwork.RoadSpec]()).map(\.node))
+            reaches: try c.decode(.reaches, default: [FlowNetwork.Spec<FlowNetwork.Downstream>]()).map(\.node),
+            roads: try c.decode(.roads, default: [FlowNetwork.Spec<FlowNetwork.Next>]()).map(\.node))
     }
 
     /// Validates and indexes; errors name the offending key (the loader adds file and line).

@@ -21,26 +21,30 @@ struct FlowNetwork: Sendable {
         }
     }
 
-    /// `downstream` for reaches, `next` for roads: the same thing under the name the domain uses.
-    struct ReachSpec: Decodable {
-        let node: Node
-        enum CodingKeys: String, CodingKey { case id, name, districts, downstream }
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            node = Node(
-                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
-                districts: try c.decode(.districts, default: []), next: try c.decode(.downstream, default: []))
-        }
-    }
+    /// The name a network's edge list has in `city.yaml`: `downstream` for reaches, `next` for roads.
+    protocol EdgeKey { static var name: String { get } }
+    enum Downstream: EdgeKey { static let name = "downstream" }
+    enum Next: EdgeKey { static let name = "next" }
 
-    struct RoadSpec: Decodable {
+    /// A node as written in `city.yaml`, with its edge list under `Edge.name` (any other name is an
+    /// unknown key).
+    struct Spec<Edge: EdgeKey>: Decodable {
         let node: Node
-        enum CodingKeys: String, CodingKey { case id, name, districts, next }
+
+        struct Key: CodingKey {
+            let stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
         init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.container(keyedBy: Key.self)
             node = Node(
-                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
-                districts: try c.decode(.districts, default: []), next: try c.decode(.next, default: []))
+                id: try c.decode(String.self, forKey: Key(stringValue: "id")),
+                name: try c.decodeIfPresent(String.self, forKey: Key(stringValue: "name")),
+                districts: try c.decode(Key(stringValue: "districts"), default: []),
+                next: try c.decode(Key(stringValue: Edge.name), default: []))
         }
     }
 

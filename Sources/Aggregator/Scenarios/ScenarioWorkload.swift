@@ -48,11 +48,11 @@ package struct ScenarioWorkload: Sendable {
             var attributes = Attributes()
             for key in conditions.keys.sorted() where uniform() < 0.7 {
                 let c = pick(conditions[key]!)
-                if let bound = c.gte ?? c.gt ?? c.lte ?? c.lt {
+                if let bound = c.spec.gte ?? c.spec.gt ?? c.spec.lte ?? c.spec.lt {
                     attributes[key] = .double((uniform() * 2 * max(abs(bound), 1)).rounded())
-                } else if let eq = c.eq {
+                } else if let eq = c.spec.eq {
                     attributes[key] = uniform() < 0.5 ? eq : .string("other")
-                } else if let oneOf = c.oneOf, !oneOf.isEmpty {
+                } else if let oneOf = c.spec.oneOf, !oneOf.isEmpty {
                     attributes[key] = pick(oneOf)
                 } else {
                     attributes[key] = .bool(true)

@@ -26,6 +26,7 @@ import Testing
         ("city: c\ndistricts:\n  - {id: a}\nreaches:\n  - {id: r1, downstream: [r9]}\n", 5, "reaches[0].downstream[0]", "unknown reach 'r9'"),
         ("city: c\ndistricts:\n  - {id: a}\nreaches:\n  - {id: r1, downstream: [r2]}\n  - {id: r2, downstream: [r1]}\n", 5, "reaches[0].downstream", "circle"),
         ("city: c\ndistricts:\n  - {id: a}\nreaches:\n  - {id: r1}\n  - {id: r1}\n", 6, "reaches[1].id", "duplicate id 'r1'"),
+        ("city: c\ndistricts:\n  - {id: a}\nreaches:\n  - {id: r1, next: [r1]}\n", 5, "reaches[0].next", "unknown key 'next'"),
         ("city: c\ndistricts:\n  - {id: a}\nroads:\n  - {id: x, districts: [b]}\n", 5, "roads[0].districts[0]", "unknown district 'b'"),
         ("city: c\ndistricts:\n  - {id: a}\ncameras:\n  - {id: k, agent: x, district: a, reach: r}\n", 5, "cameras[0].reach", "unknown reach 'r'"),
         ("city: c\ndistricts:\n  - {id: a}\ncameras:\n  - {id: k, agent: x, district: a, latitude: 31}\n", 5, "cameras[0].longitude", "both latitude and longitude"),

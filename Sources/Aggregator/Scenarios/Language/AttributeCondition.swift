@@ -5,16 +5,9 @@ import Shared
 /// Every comparison given must hold; a missing attribute fails all but `exists: false`.
 struct AttributeCondition: Sendable, Hashable {
     let key: String
-    var gte: Double?
-    var gt: Double?
-    var lte: Double?
-    var lt: Double?
-    var eq: AttributeValue?
-    var ne: AttributeValue?
-    var oneOf: [AttributeValue]?
-    var exists: Bool?
+    let spec: Spec
 
-    struct Spec: Decodable {
+    struct Spec: Decodable, Sendable, Hashable {
         var gte: Double?
         var gt: Double?
         var lte: Double?
@@ -45,31 +38,20 @@ struct AttributeCondition: Sendable, Hashable {
         }
     }
 
-    init(key: String, spec: Spec) {
-        self.key = key
-        gte = spec.gte
-        gt = spec.gt
-        lte = spec.lte
-        lt = spec.lt
-        eq = spec.eq
-        ne = spec.ne
-        oneOf = spec.oneOf
-        exists = spec.exists
-    }
-
     func holds(for attributes: Attributes) -> Bool {
-        guard let value = attributes[key] else { return exists == false }
-        if exists == false { return false }
-        if gte != nil || gt != nil || lte != nil || lt != nil {
+        let c = spec
+        guard let value = attributes[key] else { return c.exists == false }
+        if c.exists == false { return false }
+        if c.gte != nil || c.gt != nil || c.lte != nil || c.lt != nil {
             guard let v = value.doubleValue else { return false }
-            if let gte, !(v >= gte) { return false }
-            if let gt, !(v > gt) { return false }
-            if let lte, !(v <= lte) { return false }
-            if let lt, !(v < lt) { return false }
+            if let gte = c.gte, !(v >= gte) { return false }
+            if let gt = c.gt, !(v > gt) { return false }
+            if let lte = c.lte, !(v <= lte) { return false }
+            if let lt = c.lt, !(v < lt) { return false }
         }
-        if let eq, !Self.same(value, eq) { return false }
-        if let ne, Self.same(value, ne) { return false }
-        if let oneOf, !oneOf.contains(where: { Self.same(value, $0) }) { return false }
+        if let eq = c.eq, !Self.same(value, eq) { return false }
+        if let ne = c.ne, Self.same(value, ne) { return false }
+        if let oneOf = c.oneOf, !oneOf.contains(where: { Self.same(value, $0) }) { return false }
         return true
     }
 
