@@ -47,7 +47,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-# The parent may ignore SIGTERM, and an ignored signal stays ignored across exec: stop on it explicitly.
+# The parent may ignore or block SIGTERM, and both survive exec: unblock it and stop on it explicitly.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(f"port={server.server_address[1]}", file=sys.stderr, flush=True)

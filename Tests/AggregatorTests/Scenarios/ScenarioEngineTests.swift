@@ -139,11 +139,14 @@ import Testing
         limits.pendingPerRule = 100
         let engine = ScenarioEngine(scenarios: [seq], city: T.city, latenessMs: 0, limits: limits)
         var out: [Activation] = []
-        for s in 0..<250 { engine.process(T.input(Double(s), "a1", "motion"), into: &out) }
+        let motions = (0..<250).map { T.input(Double($0), "a1", "motion") }
+        for input in motions { engine.process(input, into: &out) }
         #expect(engine.statistics.droppedState == 150)
         #expect(engine.statistics.stateEntries == 100)
         engine.process(T.input(300, "a1", "fire"), into: &out)
         #expect(out.first?.events.first?.eventID != nil)
+        // The oldest 150 went: the first step the fire completes is the oldest of the 100 kept.
+        #expect(out.first?.events.first == motions[150].reference)
     }
 
     @Test func aStepExactlyAtTheDeadline_countsWhateverArrivesFirstAtThatInstant() throws {
