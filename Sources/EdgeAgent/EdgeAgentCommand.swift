@@ -10,7 +10,10 @@ public struct EdgeAgentCommand: AsyncParsableCommand {
         commandName: "edge-agent",
         abstract: "citywatch edge agent: turns camera streams into events and ships them to the aggregator.",
         version: CitywatchVersion.current,
-        subcommands: [RunCommand.self, DetectCommand.self, SynthCommand.self]
+        subcommands: [
+            RunCommand.self, StatusCommand.self, CamerasCommand.self, SnapshotCommand.self, EventsCommand.self, SpoolCommand.self,
+            ConfigCommand.self, DiagCommand.self, DetectCommand.self, SynthCommand.self,
+        ]
     )
 
     /// The executable's entry point (Sources/EdgeAgent/Main).

@@ -54,13 +54,7 @@ struct APIClientOptions: ParsableArguments {
             for item in items { print(String(decoding: try JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]), as: UTF8.self)) }
             return
         }
-        let rows = items.map { item in columns.map { $0.1(item) } }
-        let widths = columns.indices.map { i in max(columns[i].0.count, rows.map { $0[i].count }.max() ?? 0) }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
-        print(line(columns.map(\.0)))
-        for row in rows { print(line(row)) }
+        print(TextTable.render(columns.map(\.0), items.map { item in columns.map { $0.1(item) } }))
         if let next = object["next_cursor"] as? String { print("(more: --cursor \(next))") }
     }
 

@@ -1,13 +1,14 @@
+import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
 import Shared
 
-/// Every few seconds: spool gauges, a systemd STATUS line, and — when systemd asked for them —
-/// watchdog pings. A ping needs the spool's lock, so an agent whose spool is stuck (a hung disk)
-/// stops pinging and systemd restarts it.
+/// Every few seconds: spool and certificate gauges, the status board's rates, a systemd STATUS
+/// line, and — when systemd asked for them — watchdog pings. A ping needs the spool's lock, so an
+/// agent whose spool is stuck (a hung disk) stops pinging and systemd restarts it.
 struct AgentStatusService: Service {
-    let spool: Spool
+    let context: AdminContext
     let cameras: Int
     let notifier: SystemdNotifier
     /// Half of systemd's WATCHDOG_USEC, or nil when no watchdog is configured.
@@ -20,16 +21,28 @@ struct AgentStatusService: Service {
         let segments = Gauge(label: "citywatch_agent_spool_segments")
         let evicted = Gauge(label: "citywatch_agent_spool_evicted_events")
         let corrupt = Gauge(label: "citywatch_agent_spool_corrupt_records")
+        let oldest = Gauge(label: "citywatch_agent_spool_oldest_event_age_seconds")
+        let deadLetters = Gauge(label: "citywatch_agent_dead_letters")
+        let certificate = Gauge(label: "citywatch_agent_certificate_expiry_seconds")
         let interval = min(watchdogInterval ?? .seconds(5), .seconds(5))
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                let stats = spool.stats
-                bytes.record(stats.bytes)
-                backlog.record(stats.backlogBytes)
-                segments.record(stats.segments)
-                evicted.record(Double(stats.evictedEvents))
-                corrupt.record(Double(stats.corruptRecords))
-                try? notifier.status("\(cameras) cameras; spool backlog \(stats.backlogBytes) bytes; evicted \(stats.evictedEvents)")
+                let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+                context.board.sample(nowMs: nowMs)
+                let spool = context.spoolStatus(nowMs: nowMs)
+                bytes.record(spool.bytes)
+                backlog.record(spool.backlogBytes)
+                segments.record(spool.segments)
+                evicted.record(Double(spool.evictedEvents))
+                corrupt.record(Double(spool.corruptRecords))
+                oldest.record(Double(spool.oldestEventAgeMs ?? 0) / 1000)
+                deadLetters.record(spool.deadLetters)
+                if let path = context.certificatePath {
+                    let status = CertificateStatus.read(path: path, nowMs: nowMs)
+                    if status.error == nil { certificate.record(status.expiresInSeconds) }
+                }
+                let link = context.board.link
+                try? notifier.status("\(cameras) cameras; link \(link.state); spool backlog \(spool.backlogBytes) bytes; evicted \(spool.evictedEvents)")
                 if watchdogInterval != nil { try? notifier.watchdog() }
                 do { try await Task.sleep(for: interval) } catch { return }
             }

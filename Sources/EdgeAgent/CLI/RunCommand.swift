@@ -27,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ServiceLogging.bootstrap(level: logLevel)
+        let logs = RecentLogs()
+        RecentLogs.bootstrap(level: logLevel, into: logs)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "edge-agent")
@@ -69,24 +70,37 @@ struct RunCommand: AsyncParsableCommand {
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
         let desk = CommandDesk(cameras: configuration.cameras.map(\.id), logger: logger)
+        let board = AgentStatusBoard(agentID: configuration.agentID, cameras: configuration.cameras.map { ($0.id, $0.source) }, nowMs: nowMs)
         shipper.commands = desk
+        shipper.board = board
         let cameras = configuration.cameras.map {
             var service = CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger)
             service.controls = desk
+            service.board = board
             // A camera that ends or fails is logged, not a reason to stop the others or shipping.
             return ServiceGroupConfiguration.ServiceConfiguration(
                 service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
         }
         let notifier = SystemdNotifier()
+        let admin = AdminContext(
+            board: board, spool: spool, spoolMaxBytes: configuration.spool.settings.maxBytes, controls: desk,
+            deadLetters: DeadLetters(directory: configuration.stateDirectory + "/dead-letters"), logs: logs,
+            configPath: config, certificatePath: shipping.certificate)
+        let socketPath = AdminSocket.daemonPath(configured: configuration.adminSocket, stateDirectory: configuration.stateDirectory)
+        do { try AdminServer.prepare(socketPath) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(73)
+        }
+        let adminServer = AdminServer(socketPath: socketPath, context: admin, logger: logger)
         let status = AgentStatusService(
-            spool: spool, cameras: configuration.cameras.count, notifier: notifier,
+            context: admin, cameras: configuration.cameras.count, notifier: notifier,
             watchdogInterval: SystemdNotifier.watchdogInterval(), logger: logger)
         let metrics = MetricsServer.application(
             host: configuration.metricsHost, port: configuration.metricsPort, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         // Shut down in reverse order: cameras, then the shipper, then the spool's last commit.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
+            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("agent running", metadata: [
             "agent_id": "\(configuration.agentID)", "cameras": "\(configuration.cameras.count)",

@@ -18,6 +18,8 @@ struct CameraService: Service {
     /// Commands from the aggregator: a watch profile tags and raises this camera's events, an fps
     /// cap thins the frames analysed.
     var controls: CommandDesk? = nil
+    /// What `edge-agent status` shows: frames, detection time, events; snapshots are taken here.
+    var board: AgentStatusBoard? = nil
 
     func run() async throws {
         let frames = Counter(label: "citywatch_agent_frames_total", dimensions: [("camera", camera.id)])
@@ -40,11 +42,29 @@ struct CameraService: Service {
         }
         do {
             try spool.append(events)
+            board?.record(events)
             for event in events {
                 Counter(label: "citywatch_agent_events_total", dimensions: [("kind", event.kind.rawValue)]).increment()
             }
         } catch {
             logger.error("spool append failed", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Detection on one frame, timed for the status board; a waiting snapshot request gets this
+    /// frame with the camera's zones, lines and confirmed tracks drawn on it.
+    private func analyse(_ frame: Frame, _ pipeline: inout CameraPipeline, into events: inout [Event]) {
+        let started = ContinuousClock.now
+        pipeline.process(frame, into: &events)
+        guard let board else { return }
+        let elapsed = ContinuousClock.now - started
+        let nanos = UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000))
+        board.frameAnalysed(
+            camera: camera.id, width: frame.width, height: frame.height, detectionNanos: nanos,
+            nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        if board.wantsSnapshot(camera.id) {
+            let rgb = SnapshotRenderer(frame: frame, rules: pipeline.configuration.rules, tracks: pipeline.tracker.tracks.filter(\.confirmed)).render()
+            board.deliverSnapshot(camera.id, png: PNGEncoder.encodeRGB(width: frame.width, height: frame.height, pixels: rgb))
         }
     }
 
@@ -77,7 +97,7 @@ struct CameraService: Service {
                     continue
                 }
                 events.removeAll(keepingCapacity: true)
-                pipeline.process(frame, into: &events)
+                analyse(frame, &pipeline, into: &events)
                 frames.increment()
                 append(events)
                 try? await Task.sleep(for: period)
@@ -95,6 +115,7 @@ struct CameraService: Service {
         c.fps = camera.detect.fps
         c.keyframesOnly = camera.detect.keyframesOnly
         c.stallTimeout = camera.detect.stallTimeoutSeconds
+        if let board { c.onProcessStart = { [id = camera.id] pid in board.decoderStarted(camera: id, pid: pid) } }
         if !c.live {
             c.realtime = true  // a file plays at its own pace, like a camera, and loops
             c.inputOptions = ["-stream_loop", "-1"] + c.inputOptions
@@ -108,7 +129,7 @@ struct CameraService: Service {
             switch captured {
             case .frame(let frame):
                 guard gate.admit(frame.captureTimeMs, cap: controls?.control(of: camera.id).fps) else { continue }
-                pipeline.process(frame, into: &events)
+                analyse(frame, &pipeline, into: &events)
                 frames.increment()
                 last = frame.captureTimeMs
             case .videoLost(let reason, let restarts, let at):

@@ -31,6 +31,8 @@ struct FFmpegFrameSource: FrameSource {
         /// Extra ffmpeg options placed before `-i` (config `input_args`, as in Frigate), e.g.
         /// `["-rtsp_flags", "listen"]` to receive a pushed stream.
         var inputOptions: [String] = []
+        /// Told the pid of each ffmpeg started (the status board samples its CPU time).
+        var onProcessStart: (@Sendable (Int32) -> Void)?
         /// Live sources drop the oldest frame when detection falls behind; files wait.
         var live: Bool { url.contains("://") && !url.hasPrefix("file://") }
     }
@@ -136,9 +138,10 @@ final class FFmpegReader: Sendable {
             do {
                 try process.run()
             } catch {
-                logger.warning("ffmpeg did not start", metadata: ["camera.url": "\(c.url)", "error": "\(error)"])
+                logger.warning("ffmpeg did not start", metadata: ["camera.url": "\(SourceURL.redacted(c.url))", "error": "\(error)"])
             }
             running.withLock { $0 = process }
+            if process.isRunning { c.onProcessStart?(process.processIdentifier) }
             let runStarted = Date()
             let stderrLog = StderrLogger(handle: err.fileHandleForReading, logger: logger, url: c.url)
             stderrLog.start()
@@ -180,7 +183,7 @@ final class FFmpegReader: Sendable {
                             if Date().timeIntervalSince(lastDropLog) >= 10 {
                                 let count = dropped.exchange(0, ordering: .relaxed)
                                 logger.warning("detection behind the stream, frames dropped",
-                                               metadata: ["camera.url": "\(c.url)", "frames.dropped": "\(count)"])
+                                               metadata: ["camera.url": "\(SourceURL.redacted(c.url))", "frames.dropped": "\(count)"])
                                 lastDropLog = Date()
                             }
                             filled = 0
@@ -216,7 +219,7 @@ final class FFmpegReader: Sendable {
             if let max = c.maxRestarts, restarts > max { break }
             let backoff = min(c.maxBackoff, c.initialBackoff * pow(2, Double(min(restarts - 1, 16))))
             let jittered = Double.random(in: backoff / 2...backoff, using: &random)
-            logger.info("restarting ffmpeg", metadata: ["camera.url": "\(c.url)", "restarts": "\(restarts)", "backoff_s": "\(jittered)"])
+            logger.info("restarting ffmpeg", metadata: ["camera.url": "\(SourceURL.redacted(c.url))", "restarts": "\(restarts)", "backoff_s": "\(jittered)"])
             var slept = 0.0
             while slept < jittered, !stopped.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: 0.05)
@@ -249,7 +252,7 @@ final class StderrLogger: Sendable {
                 let nowS = Date().timeIntervalSince1970
                 if nowS - lastMs >= 1 {
                     let line = String(decoding: data.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    logger.warning("ffmpeg", metadata: ["camera.url": "\(url)", "ffmpeg.stderr": "\(line)", "suppressed": "\(suppressed)"])
+                    logger.warning("ffmpeg", metadata: ["camera.url": "\(SourceURL.redacted(url))", "ffmpeg.stderr": "\(SourceURL.redacting(url, in: String(line)))", "suppressed": "\(suppressed)"])
                     lastMs = nowS
                     suppressed = 0
                 } else {

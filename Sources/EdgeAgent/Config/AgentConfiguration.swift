@@ -15,8 +15,14 @@ struct AgentConfiguration: Decodable, Sendable {
     /// config `metrics`: plain-HTTP Prometheus listener (default 127.0.0.1:9465).
     var metricsHost = "127.0.0.1"
     var metricsPort = 9465
+    /// config `admin.socket`: the CLI's unix socket (default: see `AdminSocket.daemonPath`).
+    var adminSocket: String?
 
-    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping, metrics }
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping, metrics, admin }
+
+    struct AdminSettings: Decodable {
+        var socket: String?
+    }
 
     struct MetricsSettings: Decodable {
         var host: String?
@@ -40,6 +46,10 @@ struct AgentConfiguration: Decodable, Sendable {
             metricsPort = metrics.port ?? metricsPort
             guard (0...65535).contains(metricsPort) else { throw ConfigValueError("port must be 0...65535", at: "metrics.port") }
         }
+        adminSocket = try c.decodeIfPresent(AdminSettings.self, forKey: .admin)?.socket
+        if let adminSocket {
+            guard !adminSocket.isEmpty, adminSocket.utf8.count < 104 else { throw ConfigValueError("socket must be a path of 1...103 bytes", at: "admin.socket") }
+        }
         var seen = Set<String>()
         for (i, camera) in cameras.enumerated() where !seen.insert(camera.id).inserted {
             throw ConfigValueError("duplicate camera id '\(camera.id)'", at: "cameras[\(i)].id")
@@ -53,6 +63,7 @@ struct AgentConfiguration: Decodable, Sendable {
         func resolve(_ p: String) -> String { p.hasPrefix("/") || base.isEmpty ? p : "\(base)/\(p)" }
         configuration.stateDirectory = resolve(configuration.stateDirectory)
         configuration.spool.directory = configuration.spool.directory.map(resolve)
+        configuration.adminSocket = configuration.adminSocket.map(resolve)
         if var shipping = configuration.shipping {
             shipping.certificate = resolve(shipping.certificate)
             shipping.key = resolve(shipping.key)

@@ -22,6 +22,8 @@ struct Shipper: Service {
     let firstSeq: UInt64
     /// Executes commands from acks; their results ride on later batches.
     var commands: CommandDesk? = nil
+    /// The link's state for `edge-agent status`.
+    var board: AgentStatusBoard? = nil
 
     private let sentBatches = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "acked")])
     private let retries = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "retry")])
@@ -36,7 +38,7 @@ struct Shipper: Service {
     }
 
     enum Completion: Sendable {
-        case sent(seq: UInt64, outcome: ShipperStateMachine.Outcome, serverTimeMs: Int64?, commands: [Command] = [])
+        case sent(seq: UInt64, outcome: ShipperStateMachine.Outcome, serverTimeMs: Int64?, commands: [Command] = [], endpoint: String = "", error: String? = nil)
         case tick
     }
 
@@ -78,12 +80,23 @@ struct Shipper: Service {
                         if stopping, inFlight == 0 || now() > stopDeadline || Task.isCancelled { group.cancelAll(); continue }
                         group.addTask { try? await Task.sleep(for: .milliseconds(100)); return .tick }
                         running += 1
-                    case .sent(let seq, let outcome, let serverTimeMs, let received):
-                        if case .retryable = outcome { endpoint += 1; retries.increment() }
-                        if let serverTimeMs, serverTimeMs > 0 {
-                            let (difference, overflow) = serverTimeMs.subtractingReportingOverflow(Int64(Date().timeIntervalSince1970 * 1000))
-                            if !overflow { skew.record(Double(difference)) }
+                    case .sent(let seq, let outcome, let serverTimeMs, let received, let url, let failure):
+                        let wallMs = Int64(Date().timeIntervalSince1970 * 1000)
+                        if case .retryable = outcome {
+                            endpoint += 1
+                            retries.increment()
+                            board?.sendFailed(endpoint: url, error: failure ?? "retryable", nowMs: wallMs)
                         }
+                        var skewMs: Int64?
+                        if let serverTimeMs, serverTimeMs > 0 {
+                            let (difference, overflow) = serverTimeMs.subtractingReportingOverflow(wallMs)
+                            if !overflow {
+                                skew.record(Double(difference))
+                                skewMs = difference
+                            }
+                        }
+                        if case .acked = outcome { board?.batchAcked(endpoint: url, skewMs: skewMs, nowMs: wallMs) }
+                        if case .permanent(let status) = outcome { board?.batchDeadLettered(status: status, nowMs: wallMs) }
                         let batch = machine.window.first { $0.batch.seq == seq }?.batch
                         let effects = machine.record(outcome, seq: seq, now: now(), random: Double.random(in: 0..<1))
                         if let dead = effects.deadLetter, let batch {
@@ -147,19 +160,19 @@ struct Shipper: Service {
             case 200:
                 ackLatency.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
                 let ack = try? BatchAck(serializedBytes: Array(bytes.readableBytesView))
-                return .sent(seq: batch.seq, outcome: .acked, serverTimeMs: ack?.serverTimeMs, commands: ack?.commands ?? [])
+                return .sent(seq: batch.seq, outcome: .acked, serverTimeMs: ack?.serverTimeMs, commands: ack?.commands ?? [], endpoint: base)
             case 400, 403, 413, 415:
                 logger.error(
                     "batch refused permanently", metadata: ["seq": "\(batch.seq)", "status": "\(status)", "body": "\(String(buffer: bytes))"])
-                return .sent(seq: batch.seq, outcome: .permanent(status: status), serverTimeMs: nil)
+                return .sent(seq: batch.seq, outcome: .permanent(status: status), serverTimeMs: nil, endpoint: base)
             default:
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init)
                 logger.notice("batch not accepted; will retry", metadata: ["seq": "\(batch.seq)", "status": "\(status)"])
-                return .sent(seq: batch.seq, outcome: .retryable(retryAfterSeconds: retryAfter), serverTimeMs: nil)
+                return .sent(seq: batch.seq, outcome: .retryable(retryAfterSeconds: retryAfter), serverTimeMs: nil, endpoint: base, error: "HTTP \(status)")
             }
         } catch {
             logger.notice("batch send failed; will retry", metadata: ["seq": "\(batch.seq)", "endpoint": "\(base)", "error": "\(error)"])
-            return .sent(seq: batch.seq, outcome: .retryable(retryAfterSeconds: nil), serverTimeMs: nil)
+            return .sent(seq: batch.seq, outcome: .retryable(retryAfterSeconds: nil), serverTimeMs: nil, endpoint: base, error: "\(error)")
         }
     }
 

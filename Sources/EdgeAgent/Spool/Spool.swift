@@ -59,6 +59,10 @@ package final class Spool: Sendable {
         var pendingIDs: [UInt64] = []
         /// Segments created whose directory entry is not yet fsynced.
         var unsyncedEntries: Set<String> = []
+        /// Successful commits so far (a caller that appended waits for this to move twice).
+        var commits: UInt64 = 0
+        /// Per lane: the acked position whose first event's capture time is known, and that time.
+        var oldestCache: [Int: (position: SpoolPosition, captureMs: Int64)] = [:]
     }
 
     static func segmentName(lane: Int, index: Int) -> String {
@@ -184,6 +188,7 @@ package final class Spool: Sendable {
             var evicted = false
             while total(state) > settings.maxBytes, try evictOne(&state) { evicted = true }
             if evicted || state.ledgerDirty { try persistLedger(&state) }
+            state.commits &+= 1
             return committed
         }
     }
@@ -326,6 +331,46 @@ package final class Spool: Sendable {
                 }
             }
             return Read(events: events, end: Cursor(positions: positions))
+        }
+    }
+
+    /// Successful commits since the spool opened.
+    package var commits: UInt64 { state.withLock { $0.commits } }
+
+    /// The capture time of the oldest event not yet acked (the first of each lane's backlog), or
+    /// nil when everything is delivered. A lane's answer is remembered until its acked position
+    /// moves, so that status polls do not reread segments (a segment is read whole once per move).
+    package func oldestBacklogCaptureMs() -> Int64? {
+        state.withLock { state in
+            var oldest: Int64?
+            var cache: [Int: (position: SpoolPosition, captureMs: Int64)] = [:]
+            let decoder = BatchDecoder()
+            for lane in 0..<Self.lanes {
+                let acked = state.ledger.acked[lane]
+                let first: Int64?
+                if let known = state.oldestCache[lane], known.position == acked {
+                    first = known.captureMs
+                } else {
+                    var found: Int64?
+                    for index in state.lanes[lane].sizes.keys.filter({ $0 >= acked.segment }).sorted() {
+                        let size = state.lanes[lane].sizes[index] ?? 0
+                        let offset = index == acked.segment ? acked.offset : 0
+                        guard offset < size, let bytes = try? state.storage.read(Self.segmentName(lane: lane, index: index)) else { continue }
+                        if let record = SpoolRecord.scan(bytes, from: offset, limit: size).records.first {
+                            found = (try? SpoolRecord.event(fromPayload: bytes[record.payload], decoder: decoder))?.captureTimeMs
+                        }
+                        break
+                    }
+                    first = found
+                }
+                // An empty lane is not remembered: its next event lands at the same position.
+                if let first {
+                    cache[lane] = (acked, first)
+                    oldest = min(oldest ?? first, first)
+                }
+            }
+            state.oldestCache = cache
+            return oldest
         }
     }
 

@@ -17,6 +17,14 @@ public enum ConfigLoader {
         return try decode(type, yaml: text, file: path)
     }
 
+    /// A problem found after decoding (a file the configuration names is missing, a certificate
+    /// expired), placed at the line of `keyPath` (e.g. `shipping.tls.certificate`) in `file`.
+    public static func problem(in file: String, at keyPath: String, _ message: String) -> ConfigError {
+        let root = (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { try? Yams.compose(yaml: $0) }
+        let node = root.flatMap { YAMLDecodingState.node(at: ConfigKeyPath.parse(keyPath), in: $0) }
+        return ConfigError(file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: keyPath, message: message)
+    }
+
     /// Decodes `yaml`; `file` is the name used in errors.
     public static func decode<T: Decodable>(_ type: T.Type, yaml: String, file: String) throws(ConfigError) -> T {
         let root: Node

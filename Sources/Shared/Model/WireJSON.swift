@@ -18,6 +18,11 @@ extension Event {
     public func jsonLine() throws -> String {
         String(decoding: try WireJSON.encoder.encode(self), as: UTF8.self)
     }
+
+    /// Reads `jsonLine()`'s form back.
+    public static func fromJSONLine(_ line: String) throws -> Event {
+        try WireJSON.decoder.decode(Event.self, from: Data(line.utf8))
+    }
 }
 
 extension Attributes {
