@@ -8,7 +8,7 @@ public struct AggregatorCommand: AsyncParsableCommand {
         commandName: "aggregator",
         abstract: "citywatch aggregator: stores events from the fleet, fuses them and runs city-wide scenarios.",
         version: CitywatchVersion.current,
-        subcommands: [ServeCommand.self, ScenariosCommand.self, TokenCommand.self, EventsCommand.self, IncidentsCommand.self, AgentsCommand.self, ActivationsCommand.self, PKICommand.self, DictionaryCommand.self, BatchCommand.self]
+        subcommands: [ServeCommand.self, ScenariosCommand.self, TokenCommand.self, EnrollTokenCommand.self, AgentRevocationCommand.self, EventsCommand.self, IncidentsCommand.self, AgentsCommand.self, ActivationsCommand.self, PKICommand.self, DictionaryCommand.self, BatchCommand.self]
     )
 
     public init() {}

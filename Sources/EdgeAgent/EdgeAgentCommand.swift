@@ -12,7 +12,7 @@ public struct EdgeAgentCommand: AsyncParsableCommand {
         version: CitywatchVersion.current,
         subcommands: [
             RunCommand.self, StatusCommand.self, CamerasCommand.self, SnapshotCommand.self, EventsCommand.self, SpoolCommand.self,
-            ConfigCommand.self, DiagCommand.self, DetectCommand.self, SynthCommand.self,
+            ConfigCommand.self, DiagCommand.self, EnrollCommand.self, DetectCommand.self, SynthCommand.self,
         ]
     )
 

@@ -23,19 +23,20 @@ struct APIToken: Sendable, Hashable, Codable {
     }
 
     /// A new id and secret, and the token text shown once to its owner.
-    static func generate() -> (id: String, secret: String, text: String) {
+    /// `prefix` tells token kinds apart: `cw` for API tokens, `cwe` for one-time enrollment tokens.
+    static func generate(prefix: String = "cw") -> (id: String, secret: String, text: String) {
         func hex(_ n: Int) -> String {
             var g = SystemRandomNumberGenerator()
             return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }.hexString
         }
         let id = hex(6), secret = hex(24)
-        return (id, secret, "cw_\(id)_\(secret)")
+        return (id, secret, "\(prefix)_\(id)_\(secret)")
     }
 
     /// The id and secret of a presented token text; nil when it is not one.
-    static func parse(_ text: String) -> (id: String, secret: String)? {
+    static func parse(_ text: String, prefix: String = "cw") -> (id: String, secret: String)? {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "cw", parts[1].count == 12, parts[2].count == 48,
+        guard parts.count == 3, parts[0] == prefix, parts[1].count == 12, parts[2].count == 48,
             (parts[1] + parts[2]).allSatisfy(\.isHexDigit)
         else { return nil }
         return (String(parts[1]), String(parts[2]))
@@ -43,5 +44,10 @@ struct APIToken: Sendable, Hashable, Codable {
 
     static func digest(_ secret: String) -> String {
         SHA256.hash(data: Array(secret.utf8)).hexString
+    }
+
+    /// Compares hex digests in constant time.
+    static func same(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

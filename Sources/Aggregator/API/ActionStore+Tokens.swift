@@ -37,9 +37,7 @@ extension ActionStore {
         }
         let stored: String = row["secret_sha256"]
         let presented = APIToken.digest(secret)
-        guard stored.utf8.count == presented.utf8.count,
-            zip(stored.utf8, presented.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
-        else { return nil }
+        guard APIToken.same(stored, presented) else { return nil }
         let token = Self.token(row)
         return token.revokedMs == nil ? token : nil
     }

@@ -67,6 +67,17 @@ final class ActionStore: Sendable {
                   created_ms INTEGER NOT NULL, revoked_ms INTEGER, last_used_ms INTEGER);
                 """)
         }
+        migrator.registerMigration("v4-enrollment") { db in
+            try db.execute(sql: """
+                CREATE TABLE enrollment_tokens (
+                  id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, secret_sha256 TEXT NOT NULL,
+                  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used_ms INTEGER);
+                CREATE TABLE revoked_agents (agent_id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL, reason TEXT NOT NULL);
+                CREATE TABLE issued_certificates (
+                  serial TEXT PRIMARY KEY, agent_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, not_after_ms INTEGER NOT NULL,
+                  how TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 

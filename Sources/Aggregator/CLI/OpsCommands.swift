@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Shared
 
 /// Options of the ops commands that talk to a running aggregator's API.
 struct APIClientOptions: ParsableArguments {

@@ -74,14 +74,32 @@ struct ServeCommand: AsyncParsableCommand {
             city: city, store: store, limits: configuration.ingest.batchLimits, dictionaries: dictionaries, now: now, logger: logger)
         var scenarioServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var apiServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if configuration.scenarios.directory != nil || configuration.api != nil {
-            let actions: ActionStore
-            do { actions = try ActionStore(path: configuration.scenarios.database) } catch {
-                FileHandle.standardError.write(Data("error: opening the operations database \(configuration.scenarios.database): \(error)\n".utf8))
+        // Always open: revocations (`aggregator agent revoke`) live there and are checked per batch.
+        let actions: ActionStore
+        do { actions = try ActionStore(path: configuration.scenarios.database) } catch {
+            FileHandle.standardError.write(Data("error: opening the operations database \(configuration.scenarios.database): \(error)\n".utf8))
+            await store.close()
+            throw ExitCode(69)
+        }
+        ingestor.actions = actions
+        var issuer: CertificateIssuer?
+        var enrollmentServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let enrollment = configuration.enrollment {
+            do {
+                let loaded = try CertificateIssuer.load(enrollment, actions: actions, logger: logger)
+                let serverTLS = try TLSConfigurations.server(certificatePath: configuration.ingest.tls.certificate, keyPath: configuration.ingest.tls.key)
+                issuer = loaded
+                let app = try EnrollmentServer.application(
+                    settings: enrollment, tls: serverTLS, issuer: loaded, logger: logger,
+                    onRunning: { port in logger.notice("enrollment listening", metadata: ["enrollment_port": "\(port)"]) })
+                enrollmentServices = [.init(service: app)]
+            } catch {
+                FileHandle.standardError.write(Data("error: enrollment: \(error)\n".utf8))
                 await store.close()
-                throw ExitCode(69)
+                throw ExitCode(78)
             }
-            ingestor.actions = actions
+        }
+        do {
             let webhooks = Dictionary(uniqueKeysWithValues: configuration.scenarios.webhooks.map { ($0.name, $0) })
             let control = ScenarioControl(directory: configuration.scenarios.directory, city: city, webhookNames: Set(webhooks.keys), initial: scenarios)
             let live = LiveFeed()
@@ -121,7 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let app = try IngestServer.application(
             settings: configuration.ingest, trustDomain: configuration.ingest.tls.trustDomain ?? city.id, tls: tls, ingestor: ingestor, gate: AdmissionGate(capacity: configuration.ingest.maxConcurrentBatches),
-            logger: logger,
+            logger: logger, issuer: issuer,
             onRunning: { port in
                 logger.notice("ingest listening", metadata: ["ingest_port": "\(port)", "cameras": "\(city.cameras.count)"])
                 try? notifier.ready(status: "ingest listening on port \(port)")
@@ -132,7 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse order: ingest stops before the scenario engine it feeds.
-            services: scenarioServices + apiServices + [.init(service: app), .init(service: metrics), .init(service: retention)],
+            services: scenarioServices + apiServices + enrollmentServices + [.init(service: app), .init(service: metrics), .init(service: retention)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

@@ -15,8 +15,10 @@ struct AggregatorConfiguration: Decodable, Sendable {
     var fusion: FusionSettings
     /// config `api`: the operations API; nil: not served.
     var api: APISettings?
+    /// config `enrollment`: certificates for agents; nil: agents get theirs from `aggregator pki`.
+    var enrollment: EnrollmentSettings?
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion, api }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion, api, enrollment }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -32,6 +34,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         scenarios = try c.decode(.scenarios, default: ScenarioSettings())
         fusion = try c.decode(.fusion, default: FusionSettings())
         api = try c.decodeIfPresent(APISettings.self, forKey: .api)
+        enrollment = try c.decodeIfPresent(EnrollmentSettings.self, forKey: .enrollment)
     }
 
     /// Loads the file and resolves relative paths against its directory.
@@ -46,6 +49,11 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
         configuration.scenarios.directory = configuration.scenarios.directory.map(resolve)
         configuration.scenarios.database = resolve(configuration.scenarios.database)
+        if var enrollment = configuration.enrollment {
+            enrollment.caCertificate = resolve(enrollment.caCertificate)
+            enrollment.caKey = resolve(enrollment.caKey)
+            configuration.enrollment = enrollment
+        }
         if var tls = configuration.api?.tls {
             tls.certificate = resolve(tls.certificate)
             tls.key = resolve(tls.key)

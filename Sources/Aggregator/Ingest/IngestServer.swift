@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdHTTP2
 import Logging
@@ -12,12 +13,15 @@ enum IngestServer {
     /// number, checked from Content-Length, while reading, and by the decoder.
     static func application(
         settings: IngestSettings, trustDomain: String, tls: TLSConfiguration, ingestor: BatchIngestor, gate: AdmissionGate, logger: Logger,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        issuer: CertificateIssuer? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
         router.get("healthz") { _, _ in "ok\n" }
         router.post("v1/batches") { request, context in
             await handleBatch(request, context: context, settings: settings, trustDomain: trustDomain, ingestor: ingestor, gate: gate)
+        }
+        router.post("v1/renew") { request, context in
+            await renew(request, context: context, trustDomain: trustDomain, issuer: issuer)
         }
         return Application(
             router: router,
@@ -40,6 +44,12 @@ enum IngestServer {
             agent = try AgentIdentity(peerCertificate: certificate, trustDomain: trustDomain).agentID
         } catch {
             return failure(.forbidden("bad_identity", "\(error)"), settings)
+        }
+        if let actions = ingestor.actions, (try? actions.isRevoked(agent)) != false {
+            // 401, not 403: the agent keeps its events spooled (403 would dead-letter them) until it
+            // is reinstated or re-enrolled.
+            return failure(
+                IngestFailure(status: 401, code: "agent_revoked", message: "agent '\(agent)' is revoked; its events stay in its spool"), settings)
         }
         do {
             try BatchMediaType.check(contentType: request.headers[.contentType], contentEncoding: request.headers[.contentEncoding])
@@ -70,6 +80,22 @@ enum IngestServer {
         case .failure(let refusal):
             return failure(refusal, settings)
         }
+    }
+
+    /// `POST /v1/renew`: the CSR (PEM body) of an agent whose current certificate identifies it.
+    static func renew(_ request: Request, context: IngestRequestContext, trustDomain: String, issuer: CertificateIssuer?) async -> Response {
+        guard let issuer else {
+            return EnrollmentServer.reply(.failure(.badRequest("this aggregator does not issue certificates (no 'enrollment' section)")))
+        }
+        guard let certificate = await context.peerCertificate(),
+            let agent = try? AgentIdentity(peerCertificate: certificate, trustDomain: trustDomain).agentID
+        else {
+            return EnrollmentServer.reply(.failure(.badRequest("renewal needs the agent's current client certificate")))
+        }
+        guard let buffer = try? await request.body.collect(upTo: 64 << 10) else {
+            return EnrollmentServer.reply(.failure(.badRequest("the CSR must be a PEM body of at most 64 KiB")))
+        }
+        return EnrollmentServer.reply(issuer.renew(agent: agent, csrPEM: String(buffer: buffer), nowMs: Int64(Date().timeIntervalSince1970 * 1000)))
     }
 
     static func failure(_ failure: IngestFailure, _ settings: IngestSettings) -> Response {

@@ -34,14 +34,17 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "edge-agent")
         let configuration: AgentConfiguration
         let shipping: ShippingConfiguration
-        let tls: TLSConfiguration
+        let client: ShippingClient
         do {
             configuration = try AgentConfiguration.load(path: config)
             guard let s = configuration.shipping else {
                 throw ValidationError("\(config): 'shipping' is required by run (endpoints and tls)")
             }
             shipping = s
-            tls = try TLSConfigurations.client(certificatePath: shipping.certificate, keyPath: shipping.key, serverCAPath: shipping.ca)
+            if let recovered = CertificateFiles(certificatePath: shipping.certificate, keyPath: shipping.key).recover() {
+                logger.warning("certificate files", metadata: ["recovery": "\(recovered)"])
+            }
+            client = try ShippingClient(certificatePath: shipping.certificate, keyPath: shipping.key, caPath: shipping.ca, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(78)
@@ -57,7 +60,6 @@ struct RunCommand: AsyncParsableCommand {
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         // Event ids never repeat: above every id in the spool and above wall-clock ms × 1000.
         let ids = EventIDAllocator(startingAt: max(spool.recoveredMaxID + 1, UInt64(nowMs) * 1000))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
         let commitInterval: Duration
         switch configuration.spool.settings.commit {
         case .interval(let ms): commitInterval = .milliseconds(ms)
@@ -99,8 +101,12 @@ struct RunCommand: AsyncParsableCommand {
             host: configuration.metricsHost, port: configuration.metricsPort, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         // Shut down in reverse order: cameras, then the shipper, then the spool's last commit.
+        let renewal = CertificateRenewalService(
+            files: CertificateFiles(certificatePath: shipping.certificate, keyPath: shipping.key), client: client,
+            endpoints: shipping.endpoints, agentID: configuration.agentID, logger: logger)
+        let reload = ReloadOnHangup(client: client, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
+            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: reload), .init(service: renewal), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("agent running", metadata: [
             "agent_id": "\(configuration.agentID)", "cameras": "\(configuration.cameras.count)",
@@ -109,7 +115,7 @@ struct RunCommand: AsyncParsableCommand {
         try? notifier.ready(status: "\(configuration.cameras.count) cameras")
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
-        try? await client.shutdown()
+        await client.shutdown()
         if let failure { throw failure }
     }
 }

@@ -15,7 +15,7 @@ struct Shipper: Service {
     let agentID: String
     let spool: Spool
     let configuration: ShippingConfiguration
-    let client: HTTPClient
+    let client: ShippingClient
     let deadLetterDirectory: String
     let logger: Logger
     /// The first batch sequence (unique across restarts: see `firstSequence`).
@@ -153,7 +153,7 @@ struct Shipper: Service {
             request.headers.add(name: "Content-Type", value: BatchMediaType.contentType)
             request.headers.add(name: "Content-Encoding", value: BatchMediaType.contentEncoding)
             request.body = .bytes(ByteBuffer(bytes: encoded))
-            let response = try await client.execute(request, timeout: .seconds(30))
+            let response = try await client.current.execute(request, timeout: .seconds(30))
             let bytes = try await response.body.collect(upTo: 1 << 20)
             let status = Int(response.status.code)
             switch status {
@@ -167,8 +167,12 @@ struct Shipper: Service {
                 return .sent(seq: batch.seq, outcome: .permanent(status: status), serverTimeMs: nil, endpoint: base)
             default:
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init)
-                logger.notice("batch not accepted; will retry", metadata: ["seq": "\(batch.seq)", "status": "\(status)"])
-                return .sent(seq: batch.seq, outcome: .retryable(retryAfterSeconds: retryAfter), serverTimeMs: nil, endpoint: base, error: "HTTP \(status)")
+                // The aggregator's JSON error (e.g. `agent_revoked`, `overloaded`) says why.
+                let reason = String(String(buffer: bytes).prefix(300))
+                logger.notice("batch not accepted; will retry", metadata: ["seq": "\(batch.seq)", "status": "\(status)", "body": "\(reason)"])
+                return .sent(
+                    seq: batch.seq, outcome: .retryable(retryAfterSeconds: retryAfter), serverTimeMs: nil, endpoint: base,
+                    error: "HTTP \(status) \(reason)")
             }
         } catch {
             logger.notice("batch send failed; will retry", metadata: ["seq": "\(batch.seq)", "endpoint": "\(base)", "error": "\(error)"])

@@ -64,11 +64,26 @@ public struct CertificateAuthority: Sendable {
             days: days, now: now)
     }
 
+    /// A client certificate for the identity a checked CSR asks for, on the CSR's key (enrollment
+    /// and renewal: the private key never leaves the agent), valid for `validity` seconds.
+    public func issueAgent(_ csr: AgentCSR, validity: TimeInterval, now: Date = Date()) throws -> Certificate {
+        try sign(
+            publicKey: csr.publicKey, subject: "agent \(csr.identity.agentID)", sans: [.uniformResourceIdentifier(csr.identity.uri)],
+            usage: [.clientAuth], validity: validity, now: now)
+    }
+
     private func issue(
         subject: String, sans: [GeneralName], usage: [ExtendedKeyUsage.Usage], days: Int, now: Date
     ) throws -> IssuedCertificate {
         let key = P256.Signing.PrivateKey()
-        let publicKey = Certificate.PublicKey(key.publicKey)
+        let leaf = try sign(
+            publicKey: Certificate.PublicKey(key.publicKey), subject: subject, sans: sans, usage: usage, validity: Double(days) * 86_400, now: now)
+        return IssuedCertificate(certificate: leaf, privateKey: key)
+    }
+
+    private func sign(
+        publicKey: Certificate.PublicKey, subject: String, sans: [GeneralName], usage: [ExtendedKeyUsage.Usage], validity: TimeInterval, now: Date
+    ) throws -> Certificate {
         let subjectName = try DistinguishedName {
             OrganizationName("citywatch")
             CommonName(subject)
@@ -82,14 +97,14 @@ public struct CertificateAuthority: Sendable {
             AuthorityKeyIdentifier(keyIdentifier: issuerKeyID)
             SubjectAlternativeNames(sans)
         }
-        let notAfter = min(
-            now.addingTimeInterval(Double(days) * 86_400), certificate.notValidAfter)
-        let leaf = try Certificate(
+        let notAfter = min(now.addingTimeInterval(validity), certificate.notValidAfter)
+        // Back-dated for clocks a little behind, by at most a tenth of the lifetime (a short-lived
+        // certificate's renewal point stays where its lifetime puts it).
+        return try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: notAfter,
+            notValidBefore: now.addingTimeInterval(-min(300, validity / 10)), notValidAfter: notAfter,
             issuer: certificate.subject, subject: subjectName, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: extensions, issuerPrivateKey: .init(privateKey))
-        return IssuedCertificate(certificate: leaf, privateKey: key)
     }
 
     static func ipBytes(_ text: String) -> [UInt8]? {

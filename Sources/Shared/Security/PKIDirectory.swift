@@ -60,20 +60,33 @@ public struct PKIDirectory: Sendable {
     /// Loads the CA, its key and trust domain.
     public func loadAuthority() throws -> CertificateAuthority {
         let certificate = try Self.loadCertificate(caCertificatePath)
-        let keyPEM = try SecureFile.read(caKeyPath)
+        guard let domain = Self.trustDomain(ofCA: certificate) else { throw PKIError.invalidPEM(caCertificatePath, "CA has no spiffe:// trust domain") }
+        return try Self.loadAuthority(certificatePath: caCertificatePath, keyPath: caKeyPath, trustDomain: domain)
+    }
+
+    /// A CA from its certificate and key files (wherever the configuration keeps them).
+    public static func loadAuthority(certificatePath: String, keyPath: String, trustDomain: String) throws -> CertificateAuthority {
+        let certificate = try loadCertificate(certificatePath)
+        let keyPEM = try SecureFile.read(keyPath)
         let key: P256.Signing.PrivateKey
         do { key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM) } catch {
-            throw PKIError.invalidPEM(caKeyPath, "\(error)")
+            throw PKIError.invalidPEM(keyPath, "\(error)")
         }
+        guard key.publicKey.derRepresentation == (try? P256.Signing.PublicKey(certificate.publicKey))?.derRepresentation else {
+            throw PKIError.invalidPEM(keyPath, "this key does not belong to the CA certificate \(certificatePath)")
+        }
+        return CertificateAuthority(certificate: certificate, privateKey: key, trustDomain: trustDomain)
+    }
+
+    /// The `spiffe://<domain>` URI SAN of a fleet CA certificate.
+    public static func trustDomain(ofCA certificate: Certificate) -> String? {
         let sans = try? certificate.extensions.subjectAlternativeNames
-        let domain = (sans ?? SubjectAlternativeNames()).lazy.compactMap { name -> String? in
+        return (sans ?? SubjectAlternativeNames()).lazy.compactMap { name -> String? in
             if case .uniformResourceIdentifier(let uri) = name, uri.hasPrefix("spiffe://") {
                 return String(uri.dropFirst("spiffe://".count))
             }
             return nil
         }.first
-        guard let domain else { throw PKIError.invalidPEM(caCertificatePath, "CA has no spiffe:// trust domain") }
-        return CertificateAuthority(certificate: certificate, privateKey: key, trustDomain: domain)
     }
 
     public static func loadCertificate(_ path: String) throws -> Certificate {

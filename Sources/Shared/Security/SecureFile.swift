@@ -1,12 +1,12 @@
 import Foundation
 
 /// Writes secrets and certificates without ever replacing one silently.
-enum SecureFile {
+public enum SecureFile {
     /// Writes `contents` to `path` with `mode`, durably (file and directory fsynced). The content
     /// goes to a uniquely named temporary file first, so a crash never leaves a half-written key.
     /// Without `overwrite` it is then hard-linked into place, which fails if `path` exists, even
     /// if another process created it a moment ago; with `overwrite` it is renamed over it.
-    static func write(_ contents: String, to path: String, mode: mode_t, overwrite: Bool) throws {
+    public static func write(_ contents: String, to path: String, mode: mode_t, overwrite: Bool) throws {
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw PKIError.fileExists(path) }
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
@@ -47,7 +47,7 @@ enum SecureFile {
         close(fd)
     }
 
-    static func read(_ path: String) throws -> String {
+    public static func read(_ path: String) throws -> String {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw PKIError.fileUnreadable(path, (error as NSError).localizedDescription)
         }

@@ -54,6 +54,17 @@ public enum TLSConfigurations {
         return c
     }
 
+    /// An agent without a certificate yet (enrollment): verifies the aggregator against the fleet
+    /// CA and its host name, presents nothing.
+    public static func client(serverCAPath: String) throws -> TLSConfiguration {
+        let ca = try load(serverCAPath) { try NIOSSLCertificate.fromPEMFile(serverCAPath) }
+        var c = TLSConfiguration.makeClientConfiguration()
+        c.minimumTLSVersion = .tlsv12
+        c.certificateVerification = .fullVerification
+        c.trustRoots = .certificates(ca)
+        return c
+    }
+
     private static func load<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch { throw PKIError.fileUnreadable(path, "\(error)") }
     }
