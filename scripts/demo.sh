@@ -25,16 +25,14 @@ rm -rf "$demo"
 mkdir -p "$demo"
 cd "$demo"
 
-echo "== fleet PKI"
+echo "== fleet PKI (the CA and the aggregator's certificate; agents enroll for theirs below)"
 "$bin/aggregator" pki init --dir pki --city demo-city >/dev/null
-for agent in agent-north agent-centre agent-south; do
-  "$bin/aggregator" pki issue-agent --dir pki --agent-id "$agent" >/dev/null
-done
 
 echo "== a 20 s clip for the north bridge camera (ffmpeg lavfi: moving test pattern)"
 ffmpeg -loglevel error -f lavfi -i "testsrc2=size=640x360:rate=10" -t 20 -pix_fmt yuv420p bridge.mp4
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+enroll_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 api_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "== a webhook receiver (the operations centre's endpoint; checks each CloudEvent's HMAC)"
 head -c 24 /dev/urandom | base64 > ops.secret
@@ -54,6 +52,7 @@ metrics: {host: 127.0.0.1, port: 0}
 store:
   sqlite: {path: events.sqlite}
 api: {host: 127.0.0.1, port: $api_port}
+enrollment: {host: 127.0.0.1, port: $enroll_port, ca_certificate: pki/ca.pem, ca_key: pki/ca-key.pem}
 scenarios:
   directory: $root/Deploy/demo/scenarios
   lateness_s: 10
@@ -69,7 +68,7 @@ agent_config() {  # agent, then "camera=source" pairs
     echo "metrics: {port: 0}"
     echo "shipping:"
     echo "  endpoints: [https://127.0.0.1:$port]"
-    echo "  tls: {certificate: ../pki/agents/$agent.pem, key: ../pki/agents/$agent-key.pem, ca: ../pki/ca.pem}"
+    echo "  tls: {certificate: state/tls/cert.pem, key: state/tls/key.pem, ca: state/tls/ca.pem}"
     echo "cameras:"
     for pair in "$@"; do echo "  - {id: ${pair%%=*}, source: \"${pair#*=}\"}"; done
   } > "$agent/agent.yaml"
@@ -133,16 +132,23 @@ EOF
 echo "== aggregator on 127.0.0.1:$port"
 "$bin/aggregator" serve --config aggregator.yaml 2> aggregator.log &
 pids+=($!)
-for _ in $(seq 100); do grep -q "ingest listening" aggregator.log && break; sleep 0.1; done
-token=$("$bin/aggregator" token create --config aggregator.yaml --role operator --name demo 2>/dev/null)
-echo "== dashboard: http://127.0.0.1:$api_port/#token=$token"
-echo "   ops CLI:   $bin/aggregator activations --api http://127.0.0.1:$api_port --token $token"
+for _ in $(seq 100); do grep -q "ingest listening" aggregator.log && grep -q "enrollment listening" aggregator.log && break; sleep 0.1; done
+viewer=$("$bin/aggregator" token create --config aggregator.yaml --role viewer --name demo-viewer 2>/dev/null)
+token=$("$bin/aggregator" token create --config aggregator.yaml --role operator --name demo-operator 2>/dev/null)
+echo "== dashboard (viewer): http://127.0.0.1:$api_port/#token=$viewer"
+echo "   to acknowledge and resolve incidents, the operator token: $token"
+echo "   ops CLI:   $bin/aggregator activations --api http://127.0.0.1:$api_port --token $viewer"
 trap stop INT TERM
+for agent in agent-north agent-centre agent-south; do
+  enroll_token=$("$bin/aggregator" enroll-token create --config aggregator.yaml --agent "$agent" --ttl 10m 2>/dev/null)
+  (cd "$agent" && "$bin/edge-agent" enroll --config agent.yaml --server "https://127.0.0.1:$enroll_port" --token "$enroll_token" --ca ../pki/ca.pem | sed 's/^/== /')
+done
 for agent in agent-north agent-centre agent-south; do
   (cd "$agent" && exec "$bin/edge-agent" run --config agent.yaml 2> agent.log) &
   pids+=($!)
   echo "== $agent started ($(grep -c 'source:' "$agent/agent.yaml") cameras)"
 done
+echo "   field CLI: $bin/edge-agent status --config $demo/agent-north/agent.yaml   (also: cameras, events tail -f, snapshot, spool stats)"
 echo "== events arriving (Ctrl-C to stop$( [ "$duration" -gt 0 ] && echo ", or after ${duration}s"))"
 started=$SECONDS
 while [ "$duration" -eq 0 ] || [ $((SECONDS - started)) -lt "$duration" ]; do

@@ -1,8 +1,9 @@
 # Sourced by the scripts: what citywatch needs to build and test, installed when missing.
 APT_PACKAGES=(libzstd-dev zlib1g-dev libsqlite3-dev pkg-config ffmpeg python3 python3-venv)
 
-# Only the tests need these: the PostgreSQL store's tests start a server of their own.
-TEST_APT_PACKAGES=(postgresql chromium chromium-driver)
+# Only the tests need these: the PostgreSQL store's tests start a server of their own, the dashboard
+# test drives Chromium, the unit tests run systemd-analyze.
+TEST_APT_PACKAGES=(postgresql chromium chromium-driver systemd)
 
 install_deps() {
   "$(dirname "${BASH_SOURCE[0]}")/install-deps.sh" "${APT_PACKAGES[@]}"

@@ -11,15 +11,17 @@ public final class RunningProcess: Sendable {
         let text = Mutex("")
     }
 
-    public convenience init(_ executable: String, _ arguments: [String]) throws {
-        try self.init(path: ProcessRunner.productsDirectory.appendingPathComponent(executable).path, arguments)
+    /// `environment`: variables added to this process's environment for the child.
+    public convenience init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        try self.init(path: ProcessRunner.productsDirectory.appendingPathComponent(executable).path, arguments, environment: environment)
     }
 
     /// Any program by path (e.g. a product started through `unshare`).
-    public init(path: String, _ arguments: [String]) throws {
+    public init(path: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

@@ -45,6 +45,14 @@ package protocol EventStore: Sendable {
 
     /// Closes connections; further calls fail.
     func close() async
+
+    /// Answers only when the store can take a commit now (the watchdog's liveness check): SQLite
+    /// asks through its writer, so a commit stuck in fsync makes this wait too.
+    func ping() async throws(StoreError)
+}
+
+extension EventStore {
+    package func ping() async throws(StoreError) { _ = try await committedSequence(agent: "") }
 }
 
 /// A decoded, validated batch with what the aggregator knows of it.

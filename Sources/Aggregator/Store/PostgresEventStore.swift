@@ -173,6 +173,10 @@ package final class PostgresEventStore: EventStore {
         }
     }
 
+    package func ping() async throws(StoreError) {
+        _ = try await value("SELECT 1::int8", as: Int64.self)
+    }
+
     package func eventCount() async throws(StoreError) -> Int {
         Int(try await value("SELECT count(*) FROM events", as: Int64.self) ?? 0)
     }

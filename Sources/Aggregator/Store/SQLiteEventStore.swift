@@ -112,6 +112,10 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    package func ping() async throws(StoreError) {
+        _ = try await run { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     package func eventCount() async throws(StoreError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }

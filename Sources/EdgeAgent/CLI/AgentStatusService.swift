@@ -29,6 +29,7 @@ struct AgentStatusService: Service {
             while !Task.isCancelled {
                 let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
                 context.board.sample(nowMs: nowMs)
+                context.controls?.expireSnapshots(nowMs: nowMs)
                 let spool = context.spoolStatus(nowMs: nowMs)
                 bytes.record(spool.bytes)
                 backlog.record(spool.backlogBytes)

@@ -71,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             agentID: configuration.agentID, spool: spool, configuration: shipping, client: client,
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
-        let desk = CommandDesk(cameras: configuration.cameras.map(\.id), logger: logger)
+        let desk = CommandDesk(cameras: configuration.cameras.map(\.id), snapshotDirectory: configuration.stateDirectory + "/snapshots", logger: logger)
         let board = AgentStatusBoard(agentID: configuration.agentID, cameras: configuration.cameras.map { ($0.id, $0.source) }, nowMs: nowMs)
         shipper.commands = desk
         shipper.board = board

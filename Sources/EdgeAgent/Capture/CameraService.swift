@@ -62,9 +62,19 @@ struct CameraService: Service {
         board.frameAnalysed(
             camera: camera.id, width: frame.width, height: frame.height, detectionNanos: nanos,
             nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-        if board.wantsSnapshot(camera.id) {
-            let rgb = SnapshotRenderer(frame: frame, rules: pipeline.configuration.rules, tracks: pipeline.tracker.tracks.filter(\.confirmed)).render()
-            board.deliverSnapshot(camera.id, png: PNGEncoder.encodeRGB(width: frame.width, height: frame.height, pixels: rgb))
+        let wanted = board.wantsSnapshot(camera.id)
+        let commanded = controls?.snapshotRequest(for: camera.id) != nil
+        guard wanted || commanded else { return }
+        let rgb = SnapshotRenderer(frame: frame, rules: pipeline.configuration.rules, tracks: pipeline.tracker.tracks.filter(\.confirmed)).render()
+        let png = PNGEncoder.encodeRGB(width: frame.width, height: frame.height, pixels: rgb)
+        if wanted { board.deliverSnapshot(camera.id, png: png) }
+        if commanded, let controls, let directory = controls.snapshotDirectory {
+            let name = "\(camera.id)-\(frame.captureTimeMs).png"
+            let outcome = Result<String, any Error> {
+                try SnapshotStore(directory: directory).save(png, as: name)
+                return "snapshots/\(name)"
+            }
+            controls.snapshotTaken(camera: camera.id, outcome: outcome, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         }
     }
 

@@ -13,7 +13,9 @@ import Synchronization
 /// `profile` and count one severity level higher; `default` ends it); `set_fps` caps the frames
 /// analysed per second (up to the capture rate, `detect.fps`); both are exposed as metrics
 /// (`citywatch_agent_camera_profile`, `citywatch_agent_camera_fps_override`) and read by the
-/// camera loops; `take_snapshot` is refused (the agent keeps no snapshots yet); unknown types,
+/// camera loops; `take_snapshot` has the camera save its next frame, annotated, as a PNG under
+/// `snapshots/` in the state directory (the result, sent once the file is written, names it; a
+/// camera that delivers no frame within 30 s fails the command); unknown types,
 /// unknown cameras and bad arguments are rejected with a message; a command past its deadline is
 /// reported expired without running.
 final class CommandDesk: Sendable {
@@ -31,14 +33,20 @@ final class CommandDesk: Sendable {
         var unreported: [CommandResult] = []
         var inFlight: [UInt64: [CommandResult]] = [:]
         var controls: [String: Control] = [:]
+        /// Camera → the take_snapshot command waiting for its next frame, and when it came.
+        var snapshots: [String: (commandID: String, sinceMs: Int64)] = [:]
     }
 
+    static let snapshotDeadlineMs: Int64 = 30_000
     let cameras: [String]
+    /// Where take_snapshot writes (nil: the command is rejected).
+    let snapshotDirectory: String?
     private let state = Mutex(State())
     private let logger: Logger
 
-    init(cameras: [String], logger: Logger) {
+    init(cameras: [String], snapshotDirectory: String? = nil, logger: Logger) {
         self.cameras = cameras
+        self.snapshotDirectory = snapshotDirectory
         self.logger = logger
     }
 
@@ -62,22 +70,28 @@ final class CommandDesk: Sendable {
                 }
                 continue
             }
-            let result = execute(command, nowMs: nowMs)
-            Counter(label: "citywatch_agent_commands_total", dimensions: [("type", command.type), ("status", result.status.rawValue)]).increment()
-            logger.notice("command from the aggregator", metadata: [
-                "command": "\(command.id)", "type": "\(command.type)", "camera": "\(command.cameraID)", "status": "\(result.status.rawValue)",
-                "message": "\(result.message)",
-            ])
-            state.withLock { s in
-                s.executed[command.id] = result
-                s.executionOrder.append(command.id)
-                if s.executionOrder.count > Self.memory { s.executed[s.executionOrder.removeFirst()] = nil }
-                s.unreported.append(result)
-            }
+            if state.withLock({ s in s.snapshots.values.contains { $0.commandID == command.id } }) { continue }  // still waiting for a frame
+            guard let result = execute(command, nowMs: nowMs) else { continue }  // finished later by the camera
+            finish(command, result)
         }
     }
 
-    private func execute(_ command: Command, nowMs: Int64) -> CommandResult {
+    private func finish(_ command: Command, _ result: CommandResult) {
+        Counter(label: "citywatch_agent_commands_total", dimensions: [("type", command.type), ("status", result.status.rawValue)]).increment()
+        logger.notice("command from the aggregator", metadata: [
+            "command": "\(command.id)", "type": "\(command.type)", "camera": "\(command.cameraID)", "status": "\(result.status.rawValue)",
+            "message": "\(result.message)",
+        ])
+        state.withLock { s in
+            s.executed[command.id] = result
+            s.executionOrder.append(command.id)
+            if s.executionOrder.count > Self.memory { s.executed[s.executionOrder.removeFirst()] = nil }
+            s.unreported.append(result)
+        }
+    }
+
+    /// Nil when the result comes later (take_snapshot: from the camera loop).
+    private func execute(_ command: Command, nowMs: Int64) -> CommandResult? {
         func result(_ status: CommandResult.Status, _ message: String) -> CommandResult {
             // Within the wire's string limit whatever the message quotes: a result the aggregator
             // refuses would take the batch carrying it (and its events) down with it.
@@ -106,7 +120,14 @@ final class CommandDesk: Sendable {
             for camera in targets { Gauge(label: "citywatch_agent_camera_fps_override", dimensions: [("camera", camera)]).record(fps) }
             return result(.done, "fps \(text) on \(targets.count) camera(s)")
         case "take_snapshot":
-            return result(.rejected, "this agent keeps no snapshots yet")
+            guard snapshotDirectory != nil else { return result(.rejected, "this agent has no snapshot directory") }
+            guard !command.cameraID.isEmpty else { return result(.rejected, "take_snapshot names one camera") }
+            let busy = state.withLock { s in
+                if s.snapshots[command.cameraID] != nil { return true }
+                s.snapshots[command.cameraID] = (command.id, nowMs)
+                return false
+            }
+            return busy ? result(.rejected, "a snapshot of \(command.cameraID) is already being taken") : nil
         default:
             return result(.rejected, "unknown command type '\(command.type)'")
         }
@@ -129,6 +150,31 @@ final class CommandDesk: Sendable {
         state.withLock { s in
             guard let carried = s.inFlight.removeValue(forKey: seq) else { return }
             if !acked { s.unreported.insert(contentsOf: carried, at: 0) }
+        }
+    }
+
+    /// The take_snapshot command waiting for `camera`'s next frame (checked by its loop per frame).
+    func snapshotRequest(for camera: String) -> String? {
+        state.withLock { $0.snapshots[camera]?.commandID }
+    }
+
+    /// The camera saved the snapshot (or could not): the command's result.
+    func snapshotTaken(camera: String, outcome: Result<String, any Error>, nowMs: Int64) {
+        guard let pending = state.withLock({ $0.snapshots.removeValue(forKey: camera) }) else { return }
+        let command = Command(id: pending.commandID, type: "take_snapshot", cameraID: camera)
+        switch outcome {
+        case .success(let file):
+            finish(command, CommandResult(commandID: pending.commandID, status: .done, message: String(("saved " + file).utf8.prefix(200))!, finishedAtMs: nowMs))
+        case .failure(let error):
+            finish(command, CommandResult(commandID: pending.commandID, status: .failed, message: String("\(error)".utf8.prefix(200))!, finishedAtMs: nowMs))
+        }
+    }
+
+    /// Fails snapshots whose camera delivered no frame within 30 s (called every few seconds).
+    func expireSnapshots(nowMs: Int64) {
+        let stale = state.withLock { s in s.snapshots.filter { nowMs - $0.value.sinceMs > Self.snapshotDeadlineMs }.map(\.key) }
+        for camera in stale {
+            snapshotTaken(camera: camera, outcome: .failure(SnapshotTimeout(camera: camera)), nowMs: nowMs)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Shared
 import Synchronization
@@ -332,6 +333,12 @@ package final class Spool: Sendable {
             }
             return Read(events: events, end: Cursor(positions: positions))
         }
+    }
+
+    /// Fault injection for tests (`CITYWATCH_FAULT_INJECTION=1`): holds the spool's lock as a
+    /// hung disk would, blocking appends, commits, reads and the watchdog's check, for `seconds`.
+    package func stall(seconds: Double) {
+        state.withLock { _ in Thread.sleep(forTimeInterval: min(60, max(0, seconds))) }
     }
 
     /// Successful commits since the spool opened.

@@ -181,7 +181,9 @@ import TestSupport
 
         try await box.start()
         // The socket is 0660 root:root; `nobody` is outside its group.
-        let binary = ProcessRunner.productsDirectory.appendingPathComponent("edge-agent").path
+        // A copy `nobody` can execute wherever the build directory is (a home directory may be 0700).
+        let binary = box.directory.appendingPathComponent("edge-agent").path
+        try FileManager.default.copyItem(atPath: ProcessRunner.productsDirectory.appendingPathComponent("edge-agent").path, toPath: binary)
         let denied = try ProcessRunner.runTool("/usr/bin/setpriv", [
             "--reuid=65534", "--regid=65534", "--clear-groups", binary, "status", "--socket", box.socket,
         ])

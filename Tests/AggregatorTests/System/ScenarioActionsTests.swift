@@ -101,7 +101,13 @@ import TestSupport
             return rows.count == 2 && rows.allSatisfy { !$0.contains("|pending|") && !$0.contains("|delivered|") }
         }
         let commands = try Self.query(ops, "SELECT type, status, agent_id FROM commands ORDER BY type")
-        #expect(commands == ["set_profile|done|agent-1", "take_snapshot|rejected|agent-1"], "\(commands)")
+        #expect(commands == ["set_profile|done|agent-1", "take_snapshot|done|agent-1"], "\(commands)")
+        // The snapshot the command asked for: the camera's next frame, annotated, named in the result.
+        let message = try Self.query(ops, "SELECT message FROM commands WHERE type = 'take_snapshot'").first ?? ""
+        #expect(message.hasPrefix("saved snapshots/cam-1-01-") && message.hasSuffix(".png"), "\(message)")
+        let file = setup.agentDirectory.appendingPathComponent("state/" + message.dropFirst("saved ".count)).path
+        let png = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 1_000)
         let activations = try Self.query(ops, "SELECT scenario_id, cameras, districts FROM activations")
         #expect(activations == [#"test.any-start|["cam-1-01"]|["north"]"#], "one activation per camera within the cooldown: \(activations)")
 

@@ -32,6 +32,33 @@ import Testing
         #expect(desk.results(forBatch: 12).map(\.commandID) == ["1"])
     }
 
+    @Test func takeSnapshot_isFinishedByTheCamera_orFailsWhenNoFrameComes() {
+        let desk = CommandDesk(cameras: ["cam-a", "cam-b"], snapshotDirectory: "/tmp/unused", logger: Logger(label: "test"))
+        desk.receive([
+            Command(id: "s1", type: "take_snapshot", cameraID: "cam-a"),
+            Command(id: "s2", type: "take_snapshot", cameraID: "cam-b"),
+            Command(id: "s3", type: "take_snapshot", cameraID: "cam-a"),
+            Command(id: "s4", type: "take_snapshot", cameraID: ""),
+        ], nowMs: 1_000)
+        #expect(desk.results(forBatch: 1).map(\.commandID) == ["s3", "s4"], "busy and cameraless requests are rejected at once")
+        #expect(desk.snapshotRequest(for: "cam-a") == "s1")
+        desk.receive([Command(id: "s1", type: "take_snapshot", cameraID: "cam-a")], nowMs: 2_000)
+        #expect(desk.results(forBatch: 1).count == 2, "a redelivery while waiting is not a second request")
+
+        desk.snapshotTaken(camera: "cam-a", outcome: .success("snapshots/cam-a-1.png"), nowMs: 3_000)
+        #expect(desk.snapshotRequest(for: "cam-a") == nil)
+        desk.expireSnapshots(nowMs: 1_000 + CommandDesk.snapshotDeadlineMs)
+        #expect(desk.snapshotRequest(for: "cam-b") == "s2", "not yet past the deadline")
+        desk.expireSnapshots(nowMs: 1_001 + CommandDesk.snapshotDeadlineMs)
+        let later = desk.results(forBatch: 2)
+        #expect(later.map(\.commandID) == ["s1", "s2"])
+        #expect(later.map(\.status) == [.done, .failed])
+        #expect(later[0].message == "saved snapshots/cam-a-1.png")
+        desk.batchFinished(2, acked: true)
+        desk.receive([Command(id: "s2", type: "take_snapshot", cameraID: "cam-b")], nowMs: 40_000)
+        #expect(desk.results(forBatch: 3).map(\.status) == [.failed], "answered from memory, not taken again")
+    }
+
     @Test func aDeadLetteredBatch_givesItsResultsToTheNext() {
         let desk = desk()
         desk.receive([Command(id: "x", type: "set_profile", cameraID: "cam-a", arguments: ["profile": "heightened"])], nowMs: 1)

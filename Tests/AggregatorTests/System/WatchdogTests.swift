@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Shared
+import Synchronization
+import Testing
+import TestSupport
+
+/// systemd's notification protocol as the units use it (Type=notify, WatchdogSec=): the services
+/// send READY=1 and then WATCHDOG=1 pings to a datagram socket, and the agent's pings stop while
+/// its main loop hangs (a spool stuck like a hung disk) and resume when it recovers.
+@Suite struct WatchdogTests {
+    /// A bound unix datagram socket that collects what is sent to it.
+    final class NotifySocket: Sendable {
+        let path: String
+        private let fd: Int32
+        private let inbox = Inbox()
+
+        final class Inbox: Sendable {
+            let messages = Mutex<[(at: ContinuousClock.Instant, text: String)]>([])
+        }
+
+        init(path: String) throws {
+            self.path = path
+            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            #expect(bound == 0)
+            var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let socketFD = fd, inbox = inbox
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = recv(socketFD, &buffer, buffer.count, 0)
+                    if n > 0 {
+                        let text = String(decoding: buffer[..<n], as: UTF8.self)
+                        inbox.messages.withLock { $0.append((ContinuousClock.now, text)) }
+                    } else if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+                        return
+                    }
+                }
+            }
+        }
+
+        func count(_ text: String, since: ContinuousClock.Instant? = nil) -> Int {
+            inbox.messages.withLock { all in all.filter { m in m.text.contains(text) && (since.map { m.at >= $0 } ?? true) }.count }
+        }
+
+        func close() { shutdown(fd, Int32(SHUT_RDWR)); Foundation.close(fd) }
+    }
+
+    @Test func theAgentPingsWhileItsLoopRuns_andStopsWhileTheSpoolHangs() async throws {
+        let directory = try TestPaths.temporaryDirectory("watchdog")
+        let pki = try TestPKI(city: "testcity", agents: ["agent-1"])
+        let notify = try NotifySocket(path: directory.appendingPathComponent("notify").path)
+        let socket = directory.appendingPathComponent("admin.sock").path
+        let config = directory.appendingPathComponent("agent.yaml").path
+        let p = pki.directory
+        try """
+            agent_id: agent-1
+            state_directory: state
+            metrics: {port: 0}
+            admin: {socket: \(socket)}
+            shipping:
+              endpoints: [https://127.0.0.1:\(try PostgresServer.freePort())]
+              tls: {certificate: \(p.agentCertificatePath("agent-1")), key: \(p.agentKeyPath("agent-1")), ca: \(p.caCertificatePath)}
+            cameras:
+              - {id: cam-1-01, source: "synthetic:walkers"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Pings every 200 ms (half of WATCHDOG_USEC).
+        let agent = try RunningProcess("edge-agent", ["run", "--config", config], environment: [
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "CITYWATCH_FAULT_INJECTION": "1",
+        ])
+        _ = try await agent.waitFor("admin socket listening")
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("READY=1") == 1)
+        #expect(notify.count("WATCHDOG=1") >= 5, "about ten pings in 2 s")
+        #expect(notify.count("STATUS=") >= 1)
+
+        // The spool hangs for 4 s: the status loop blocks on it, so no ping goes out.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: URL(httpURLWithSocketPath: socket, uri: "/v1/debug/stall-spool?seconds=4")!.absoluteString)
+        request.method = .POST
+        let response = try await client.execute(request, timeout: .seconds(5))
+        try await client.shutdown()
+        #expect(response.status == .accepted)
+        try await Task.sleep(for: .milliseconds(500))
+        let hung = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("WATCHDOG=1", since: hung) == 0, "no ping while the main loop hangs")
+
+        try await Task.sleep(for: .seconds(3))
+        let recovered = ContinuousClock.now
+        try await Task.sleep(for: .seconds(1))
+        #expect(notify.count("WATCHDOG=1", since: recovered) >= 2, "pings resume once the spool answers again")
+        #expect(await agent.terminate() == 0)
+        notify.close()
+        pki.cleanUp()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test func theAggregatorSaysReady_pingsWhileItsStoreAnswers_andSurvivesSIGHUP() async throws {
+        let aggregator = try AggregatorFixture()
+        let notify = try NotifySocket(path: aggregator.directory.appendingPathComponent("notify").path)
+        let server = try RunningProcess("aggregator", ["serve", "--config", aggregator.configPath], environment: [
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000",
+        ])
+        _ = try await server.waitFor("ingest listening")
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("READY=1") == 1)
+        #expect(notify.count("WATCHDOG=1") >= 5)
+        // Without a scenario directory there is nothing to reload, and SIGHUP must not end it.
+        kill(server.pid, SIGHUP)
+        _ = try await server.waitFor("nothing to reload")
+        #expect(server.isRunning)
+        #expect(await server.terminate() == 0)
+        notify.close()
+        await aggregator.cleanUp()
+    }
+}
