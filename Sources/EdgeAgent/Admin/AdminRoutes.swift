@@ -41,14 +41,6 @@ enum AdminRoutes {
                 status: .ok, headers: [.contentType: "text/yaml; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: context.redactedConfiguration())))
         }
-        if ProcessInfo.processInfo.environment["CITYWATCH_FAULT_INJECTION"] == "1" {
-            // Tests only: make the spool hang like a stuck disk (the watchdog test).
-            router.post("v1/debug/stall-spool") { request, _ in
-                let seconds = try integer(request, "seconds", default: 5, range: 1...60)
-                Thread.detachNewThread { context.spool.stall(seconds: Double(seconds)) }
-                return Response(status: .accepted)
-            }
-        }
         return router
     }
 

@@ -57,6 +57,17 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: opening the spool: \(error)\n".utf8))
             throw ExitCode(73)  // EX_CANTCREAT
         }
+        if let trigger = ProcessInfo.processInfo.environment["CITYWATCH_FAULT_STALL_FILE"] {
+            // Tests only (the watchdog test): while this file exists the spool hangs like a stuck
+            // disk. A plain thread, because a hung spool also ties up the concurrency pool.
+            logger.warning("fault injection on: the spool stalls while \(trigger) exists")
+            Thread.detachNewThread {
+                while true {
+                    if FileManager.default.fileExists(atPath: trigger) { spool.stall { FileManager.default.fileExists(atPath: trigger) } }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
+        }
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         // Event ids never repeat: above every id in the spool and above wall-clock ms × 1000.
         let ids = EventIDAllocator(startingAt: max(spool.recoveredMaxID + 1, UInt64(nowMs) * 1000))

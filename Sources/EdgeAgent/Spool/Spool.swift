@@ -335,10 +335,14 @@ package final class Spool: Sendable {
         }
     }
 
-    /// Fault injection for tests (`CITYWATCH_FAULT_INJECTION=1`): holds the spool's lock as a
-    /// hung disk would, blocking appends, commits, reads and the watchdog's check, for `seconds`.
-    package func stall(seconds: Double) {
-        state.withLock { _ in Thread.sleep(forTimeInterval: min(60, max(0, seconds))) }
+    /// Fault injection for tests (`CITYWATCH_FAULT_STALL_FILE`, see `RunCommand`): holds the
+    /// spool's lock as a hung disk would, blocking appends, commits, reads and the watchdog's
+    /// check, while `stalled` says so (at most 60 s).
+    package func stall(while stalled: () -> Bool) {
+        state.withLock { _ in
+            let deadline = ContinuousClock.now + .seconds(60)
+            while stalled(), ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        }
     }
 
     /// Successful commits since the spool opened.

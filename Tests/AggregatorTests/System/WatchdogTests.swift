@@ -61,6 +61,7 @@ import TestSupport
         let notify = try NotifySocket(path: directory.appendingPathComponent("notify").path)
         let socket = directory.appendingPathComponent("admin.sock").path
         let config = directory.appendingPathComponent("agent.yaml").path
+        let stallFile = directory.appendingPathComponent("stall").path
         let p = pki.directory
         try """
             agent_id: agent-1
@@ -75,24 +76,19 @@ import TestSupport
             """.write(toFile: config, atomically: true, encoding: .utf8)
         // Pings every 200 ms (half of WATCHDOG_USEC).
         let agent = try RunningProcess("edge-agent", ["run", "--config", config], environment: [
-            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "CITYWATCH_FAULT_INJECTION": "1",
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "CITYWATCH_FAULT_STALL_FILE": stallFile,
         ])
         _ = try await agent.waitFor("admin socket listening")
         #expect(try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1") >= 3 }, "the agent pings while it runs")
         #expect(notify.count("READY=1") == 1)
         #expect(notify.count("STATUS=") >= 1)
 
-        // The spool hangs (for 12 s): the status loop blocks on it, so the pings stop. Waits are
-        // bounded polls, not timings: a loaded machine only makes them take longer.
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        var request = HTTPClientRequest(url: URL(httpURLWithSocketPath: socket, uri: "/v1/debug/stall-spool?seconds=12")!.absoluteString)
-        request.method = .POST
-        let response = try await client.execute(request, timeout: .seconds(10))
-        try await client.shutdown()
-        #expect(response.status == .accepted)
-        let stalled = ContinuousClock.now
+        // The spool hangs while the trigger file exists: the status loop blocks on it, so the pings
+        // stop. Waits are bounded polls, not timings: a loaded machine only makes them take longer.
+        FileManager.default.createFile(atPath: stallFile, contents: nil)
         var silent = false
-        while !silent, ContinuousClock.now - stalled < .seconds(10) {
+        let deadline = ContinuousClock.now + .seconds(40)
+        while !silent, ContinuousClock.now < deadline {
             let start = ContinuousClock.now
             try await Task.sleep(for: .milliseconds(1_500))
             silent = notify.count("WATCHDOG=1", since: start) == 0
@@ -101,7 +97,9 @@ import TestSupport
         #expect(agent.isRunning)
 
         // When the spool answers again, so do the pings.
-        let resumed = try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1", since: stalled + .seconds(12)) >= 2 }
+        try FileManager.default.removeItem(atPath: stallFile)
+        let released = ContinuousClock.now
+        let resumed = try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1", since: released) >= 2 }
         #expect(resumed, "pings resume once the spool answers again")
         #expect(await agent.terminate() == 0)
         notify.close()
