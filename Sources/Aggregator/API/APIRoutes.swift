@@ -179,7 +179,9 @@ enum APIRoutes {
         let agentID: String
         let cameras: [Camera]
         let lastSeenAgeMs: Int64?
-        enum CodingKeys: String, CodingKey { case agent = "store", agentID = "agent_id", cameras, lastSeenAgeMs = "last_seen_age_ms" }
+        /// The agent's latest own report (backlog, skew, certificate, cameras online, tamper).
+        let health: FleetHealth.Report?
+        enum CodingKeys: String, CodingKey { case agent = "store", agentID = "agent_id", cameras, lastSeenAgeMs = "last_seen_age_ms", health }
     }
 
     /// Every agent of the city model (and any other that committed): counters from the store, its
@@ -198,7 +200,7 @@ enum APIRoutes {
                         id: camera.id, district: camera.district, deviceIncident: device.first { $0.cameras.contains(camera.id) }?.id,
                         lastEventMs: lastEvents[camera.id])
                 },
-                lastSeenAgeMs: records[id].map { now - $0.lastSeenMs })
+                lastSeenAgeMs: records[id].map { now - $0.lastSeenMs }, health: d.fleetHealth?.report(for: id))
         }, nextCursor: nil))
     }
 

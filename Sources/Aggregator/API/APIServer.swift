@@ -21,6 +21,8 @@ enum APIServer {
         var limiter = TokenRateLimiter(perSecond: 50, burst: 100)
         /// The process's metrics, also served on the API (with a token) for scrapers that only reach it.
         var metrics: PrometheusCollectorRegistry? = nil
+        /// Agents' latest health reports (from their batches).
+        var fleetHealth: FleetHealth? = nil
     }
 
     static func application(

@@ -49,6 +49,36 @@ components:
       properties:
         items: {type: array, items: {type: object}}
         next_cursor: {type: [string, "null"]}
+    FleetPage:
+      type: object
+      required: [items]
+      properties:
+        items: {type: array, items: {$ref: "#/components/schemas/FleetAgent"}}
+        next_cursor: {type: [string, "null"]}
+    FleetAgent:
+      type: object
+      required: [agent_id, cameras]
+      properties:
+        agent_id: {type: string}
+        store: {type: object, description: "Counters from the store (absent before the agent's first batch)"}
+        cameras: {type: array, items: {type: object}}
+        last_seen_age_ms: {type: integer}
+        health:
+          type: object
+          description: The agent's latest report about itself, sent with its batches (absent until one arrives after a restart).
+          required: [received_ms, sampled_at_ms, spool_backlog_bytes, cameras, cameras_online, tampered_cameras, dead_letters, evicted_events]
+          properties:
+            received_ms: {type: integer}
+            sampled_at_ms: {type: integer}
+            spool_backlog_bytes: {type: integer, minimum: 0}
+            oldest_event_age_ms: {type: integer, minimum: 0}
+            clock_skew_ms: {type: integer, description: "aggregator clock minus agent clock"}
+            certificate_not_after_ms: {type: integer}
+            cameras: {type: integer, minimum: 0}
+            cameras_online: {type: integer, minimum: 0}
+            tampered_cameras: {type: array, items: {type: string}}
+            dead_letters: {type: integer, minimum: 0}
+            evicted_events: {type: integer, minimum: 0}
     Event:
       type: object
       required: [event_id, camera_id, kind, phase, capture_time_ms, severity]
@@ -270,7 +300,7 @@ paths:
   /v1/fleet:
     get:
       responses:
-        "200": {description: "Agents with their counters and cameras", content: {application/json: {schema: {$ref: "#/components/schemas/Page"}}}}
+        "200": {description: "Agents with their counters, cameras and own health reports", content: {application/json: {schema: {$ref: "#/components/schemas/FleetPage"}}}}
         "401": {$ref: "#/components/responses/Unauthenticated"}
         "429": {$ref: "#/components/responses/RateLimited"}
         "503": {$ref: "#/components/responses/Unavailable"}

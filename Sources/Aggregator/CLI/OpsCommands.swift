@@ -160,7 +160,18 @@ struct AgentsCommand: AsyncParsableCommand {
             ("version", { ($0["store"] as? [String: Any])?["agent_version"] as? String ?? "" }),
             ("events", { "\(($0["store"] as? [String: Any])?["events"] as? Int ?? 0)" }),
             ("evicted", { "\(($0["store"] as? [String: Any])?["evicted_events"] as? Int ?? 0)" }),
-            ("cameras", { "\(($0["cameras"] as? [[String: Any]])?.count ?? 0)" }),
+            ("cameras", { item in
+                guard let h = item["health"] as? [String: Any] else { return "\((item["cameras"] as? [[String: Any]])?.count ?? 0)" }
+                let tampered = h["tampered_cameras"] as? [String] ?? []
+                return "\(h["cameras_online"] as? Int ?? 0)/\(h["cameras"] as? Int ?? 0) live" + (tampered.isEmpty ? "" : ", tamper: " + tampered.joined(separator: " "))
+            }),
+            ("backlog", { item in
+                guard let h = item["health"] as? [String: Any] else { return "" }
+                return String(format: "%.1f MiB", Double(h["spool_backlog_bytes"] as? Int ?? 0) / 1_048_576)
+                    + ((h["oldest_event_age_ms"] as? Int).map { ", oldest \($0 / 1000) s" } ?? "")
+            }),
+            ("skew", { (($0["health"] as? [String: Any])?["clock_skew_ms"] as? Int).map { "\($0) ms" } ?? "" }),
+            ("cert expires", { APIClientOptions.time(($0["health"] as? [String: Any])?["certificate_not_after_ms"]) }),
         ])
     }
 }

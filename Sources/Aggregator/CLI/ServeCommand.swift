@@ -82,6 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         ingestor.actions = actions
+        let fleetHealth = FleetHealth()
+        ingestor.fleetHealth = fleetHealth
         var issuer: CertificateIssuer?
         var enrollmentServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let enrollment = configuration.enrollment {
@@ -130,6 +132,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 var dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
                 dependencies.metrics = registry
+                dependencies.fleetHealth = fleetHealth
                 let app = try APIServer.application(
                     settings: api, tls: apiTLS, dependencies: dependencies, logger: logger,
                     onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) })

@@ -19,7 +19,7 @@ enum DashboardPage {
 <section id="map-panel"><h2>City</h2><svg id="map" viewBox="0 0 600 400" role="img" aria-label="districts"></svg></section>
 <section><h2>Live activations</h2><ol id="activations"></ol></section>
 <section><h2>Open incidents</h2><table id="incidents"><thead><tr><th>incident</th><th>severity</th><th>districts</th><th>events</th><th></th></tr></thead><tbody></tbody></table></section>
-<section><h2>Fleet</h2><table id="fleet"><thead><tr><th>agent</th><th>last seen</th><th>events</th><th>evicted</th><th>cameras</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Fleet</h2><table id="fleet"><thead><tr><th>agent</th><th>last seen</th><th>events</th><th>evicted</th><th>cameras</th><th>backlog</th><th>skew</th><th>cert</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Events</h2><form id="search"><input name="district" placeholder="district"><input name="camera" placeholder="camera"><input name="kind" placeholder="kind">
 <select name="min_severity"><option value="">any severity</option><option>low</option><option>medium</option><option>high</option><option>critical</option></select><button>Search</button></form>
 <table id="events"><thead><tr><th>time</th><th>district</th><th>camera</th><th>kind</th><th>phase</th><th>severity</th></tr></thead><tbody></tbody></table></section>
@@ -40,6 +40,7 @@ main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)
 section { background: #fff; border-radius: 6px; padding: .6em 1em; box-shadow: 0 1px 2px #0002; }
 h2 { font-size: 1em; margin: .2em 0 .6em; }
 table { width: 100%; border-collapse: collapse; font-size: .9em; }
+tr.warn td { background: #fff4d6; }
 th, td { text-align: left; padding: .2em .4em; border-bottom: 1px solid #eee; }
 ol#activations { list-style: none; padding: 0; margin: 0; max-height: 320px; overflow: auto; }
 ol#activations li { padding: .3em; border-left: 4px solid #888; margin-bottom: .3em; background: #fafafa; }
@@ -95,7 +96,16 @@ async function loadIncidents() {
 }
 async function loadFleet() {
   const body = await api("/v1/fleet"), tbody = $("#fleet tbody"); tbody.replaceChildren();
-  for (const a of body.items) { const tr = el("tr"); for (const t of [a.agent_id, time(a.store && a.store.last_seen_ms), String(a.store ? a.store.events : 0), String(a.store ? a.store.evicted_events : 0), String(a.cameras.length)]) tr.append(el("td", {}, t)); tbody.append(tr); }
+  for (const a of body.items) {
+    const h = a.health, tr = el("tr");
+    const cameras = h ? `${h.cameras_online}/${h.cameras} live` + (h.tampered_cameras.length ? `, tamper: ${h.tampered_cameras.join(" ")}` : "") : String(a.cameras.length);
+    const backlog = h ? `${(h.spool_backlog_bytes / 1048576).toFixed(1)} MiB` + (h.oldest_event_age_ms != null ? `, oldest ${Math.round(h.oldest_event_age_ms / 1000)} s` : "") : "";
+    const skew = h && h.clock_skew_ms != null ? `${h.clock_skew_ms} ms` : "";
+    const cert = h && h.certificate_not_after_ms != null ? `${((h.certificate_not_after_ms - Date.now()) / 86400000).toFixed(1)} d` : "";
+    for (const t of [a.agent_id, time(a.store && a.store.last_seen_ms), String(a.store ? a.store.events : 0), String(a.store ? a.store.evicted_events : 0), cameras, backlog, skew, cert]) tr.append(el("td", {}, t));
+    if (h && (h.tampered_cameras.length || Math.abs(h.clock_skew_ms || 0) > 2000 || (h.certificate_not_after_ms || Infinity) - Date.now() < 14 * 86400000)) tr.className = "warn";
+    tbody.append(tr);
+  }
 }
 async function search(ev) {
   if (ev) ev.preventDefault();

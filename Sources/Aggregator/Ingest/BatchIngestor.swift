@@ -22,6 +22,8 @@ struct BatchIngestor: Sendable {
     var scenarioFeed: AsyncChannel<[ScenarioInput]>? = nil
     /// Commands for agents ride on acks; agents' command results come in batches.
     var actions: ActionStore? = nil
+    /// Agents' latest health reports, for the fleet view (nil: not kept).
+    var fleetHealth: FleetHealth? = nil
 
     // Metric handles with fixed labels, made once (per-agent and per-code ones are made per use).
     private let commitLatency = Timer(label: "citywatch_ingest_commit_seconds")
@@ -79,6 +81,7 @@ struct BatchIngestor: Sendable {
         }
         commitLatency.record(duration: ContinuousClock.now - started)
         Gauge(label: "citywatch_agent_last_seen_ms", dimensions: [("agent", agent)]).record(Double(received))
+        if let health = batch.health { fleetHealth?.record(agent: agent, health, receivedMs: received) }
         switch outcome {
         case .committed(let stored, let committed, let alreadyStored):
             committedBatches.increment()

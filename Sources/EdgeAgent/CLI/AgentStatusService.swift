@@ -38,15 +38,33 @@ struct AgentStatusService: Service {
                 corrupt.record(Double(spool.corruptRecords))
                 oldest.record(Double(spool.oldestEventAgeMs ?? 0) / 1000)
                 deadLetters.record(spool.deadLetters)
+                var notAfterMs: Int64?
                 if let path = context.certificatePath {
                     let status = CertificateStatus.read(path: path, nowMs: nowMs)
-                    if status.error == nil { certificate.record(status.expiresInSeconds) }
+                    if status.error == nil {
+                        certificate.record(status.expiresInSeconds)
+                        notAfterMs = status.notAfterMs
+                    }
                 }
                 let link = context.board.link
+                context.board.health = Self.health(
+                    nowMs: nowMs, spool: spool, link: link, certificateNotAfterMs: notAfterMs,
+                    cameras: context.board.cameras(nowMs: nowMs, controls: nil))
                 try? notifier.status("\(cameras) cameras; link \(link.state); spool backlog \(spool.backlogBytes) bytes; evicted \(spool.evictedEvents)")
                 if watchdogInterval != nil { try? notifier.watchdog() }
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }
+    }
+
+    /// What the agent reports about itself with each batch. A camera is online when it analysed a
+    /// frame in the last 30 s.
+    static func health(nowMs: Int64, spool: SpoolStatus, link: LinkStatus, certificateNotAfterMs: Int64?, cameras: [CameraStatus]) -> AgentHealth {
+        AgentHealth(
+            sampledAtMs: nowMs, spoolBacklogBytes: UInt64(max(0, spool.backlogBytes)), oldestEventAgeMs: spool.oldestEventAgeMs,
+            clockSkewMs: link.clockSkewMs, certificateNotAfterMs: certificateNotAfterMs, cameras: UInt32(clamping: cameras.count),
+            camerasOnline: UInt32(clamping: cameras.filter { ($0.lastFrameAgeMs ?? .max) < 30_000 }.count),
+            tamperedCameras: Array(cameras.filter { !$0.tamper.isEmpty }.map(\.id).prefix(AgentHealth.maxTamperedCameras)),
+            deadLetters: UInt32(clamping: spool.deadLetters), evictedEvents: spool.evictedEvents)
     }
 }

@@ -134,6 +134,7 @@ struct Shipper: Service {
         eventBatch.evicted = EvictionReport(events: batch.evictions)
         eventBatch.agentVersion = CitywatchVersion.current
         eventBatch.commandResults = commands?.results(forBatch: batch.seq) ?? []
+        eventBatch.health = board?.health
         return try BatchEncoder().encode(eventBatch)
     }
 

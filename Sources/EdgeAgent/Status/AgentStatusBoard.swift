@@ -42,6 +42,7 @@ final class AgentStatusBoard: Sendable {
         var recentStart = 0
         var followers: [UInt64: AsyncStream<Event>.Continuation] = [:]
         var snapshotWaiters: [String: [UInt64: CheckedContinuation<[UInt8], any Error>]] = [:]
+        var health: AgentHealth?
         var nextToken: UInt64 = 0
     }
 
@@ -169,6 +170,12 @@ final class AgentStatusBoard: Sendable {
     }
 
     var link: LinkStatus { state.withLock { $0.link } }
+
+    /// The latest health sample (made by the status service), sent with each batch.
+    var health: AgentHealth? {
+        get { state.withLock { $0.health } }
+        set { state.withLock { $0.health = newValue } }
+    }
 
     func hasCamera(_ id: String) -> Bool { state.withLock { $0.cameras[id] != nil } }
 

@@ -69,7 +69,8 @@ public final class BatchDecoder {
         return EventBatch(
             agentID: m.agentID, batchSeq: m.batchSeq, dictionaryID: m.dictionaryID, createdAtMs: m.createdAtMs,
             evicted: try EvictionReport(wire: m.evicted), events: events, commandResults: results,
-            agentVersion: m.agentVersion, unknownFields: Self.unknownFields(of: m))
+            agentVersion: m.agentVersion, health: m.hasHealth ? try AgentHealth(wire: m.health, limits: limits) : nil,
+            unknownFields: Self.unknownFields(of: m))
     }
 
     /// Unknown top-level fields, plus unknown column fields re-wrapped as a field-6 message so that

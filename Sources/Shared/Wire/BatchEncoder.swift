@@ -30,6 +30,7 @@ public final class BatchEncoder {
         m.events = ColumnarEncoder.encode(batch.events)
         m.commandResults = batch.commandResults.map(\.wire)
         m.agentVersion = batch.agentVersion
+        if let health = batch.health { m.health = health.wire }
         // Serialising a fully initialised proto3 message cannot fail.
         var bytes: [UInt8] = (try? m.serializedBytes()) ?? []
         // Unknown fields from a newer writer go back out verbatim; protobuf allows any field order

@@ -13,6 +13,8 @@ extension BatchLimits {
             throw .invalid("batch_seq", "must be 1...\(Self.maxBatchSeq)")
         }
         guard batch.events.count <= maxEvents else { throw .tooManyEvents(batch.events.count, limit: maxEvents) }
+        // The aggregator's checks, so that a health report can never get a batch of events refused.
+        if let health = batch.health { _ = try AgentHealth(wire: health.wire, limits: self) }
         var previous: UInt64 = 0
         for (i, event) in batch.events.enumerated() {
             try validate(event, index: i)

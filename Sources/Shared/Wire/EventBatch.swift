@@ -10,6 +10,8 @@ public struct EventBatch: Sendable, Hashable {
     public var events: [Event]
     public var commandResults: [CommandResult]
     public var agentVersion: String
+    /// The agent's health when it closed the batch; nil from agents that do not send it.
+    public var health: AgentHealth?
     /// Fields from a newer writer that this build does not know, kept verbatim (protobuf encoding)
     /// so that re-encoding the batch preserves them.
     public var unknownFields: [UInt8]
@@ -23,6 +25,7 @@ public struct EventBatch: Sendable, Hashable {
         events: [Event],
         commandResults: [CommandResult] = [],
         agentVersion: String = "",
+        health: AgentHealth? = nil,
         unknownFields: [UInt8] = []
     ) {
         self.agentID = agentID
@@ -33,6 +36,7 @@ public struct EventBatch: Sendable, Hashable {
         self.events = events
         self.commandResults = commandResults
         self.agentVersion = agentVersion
+        self.health = health
         self.unknownFields = unknownFields
     }
 }

@@ -69,8 +69,8 @@ import TestSupport
         }
 
         /// Sends `count` synthetic events of agent-1 in one batch.
-        func send(seq: UInt64, count: Int, generator: inout SyntheticEventGenerator) async throws {
-            let (body, _) = try AggregatorFixture.batch(&generator, seq: seq, events: count)
+        func send(seq: UInt64, count: Int, generator: inout SyntheticEventGenerator, health: AgentHealth? = nil) async throws {
+            let (body, _) = try AggregatorFixture.batch(&generator, seq: seq, events: count, health: health)
             let status = try await aggregator.withClient(agent: "agent-1") { try await aggregator.post(body, client: $0).status }
             #expect(status == 200)
         }
@@ -84,7 +84,10 @@ import TestSupport
         configuration.agentID = "agent-1"
         configuration.startTimeMs = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
         var generator = SyntheticEventGenerator(configuration: configuration)
-        try await world.send(seq: 1, count: 60, generator: &generator)
+        let health = AgentHealth(
+            sampledAtMs: 1_000, spoolBacklogBytes: 4_096, oldestEventAgeMs: 2_500, clockSkewMs: -40, certificateNotAfterMs: 1_900_000_000_000,
+            cameras: 8, camerasOnline: 7, tamperedCameras: ["cam-1-02"], deadLetters: 1, evictedEvents: 3)
+        try await world.send(seq: 1, count: 60, generator: &generator, health: health)
 
         // Authentication and roles.
         #expect(try await world.call("/v1/events", as: nil).status == 401)
@@ -154,6 +157,13 @@ import TestSupport
         #expect((fleet.first?["cameras"] as? [[String: Any]])?.contains { $0["last_event_ms"] is Int } == true)
         #expect((fleet.last?["cameras"] as? [[String: Any]])?.allSatisfy { $0["last_event_ms"] == nil } == true)
         #expect(fleet.last?["store"] == nil, "agent-2 never sent")
+        // What the agent said about itself with its batch.
+        let reported = try #require(fleet.first?["health"] as? [String: Any])
+        #expect(reported["spool_backlog_bytes"] as? Int == 4_096 && reported["oldest_event_age_ms"] as? Int == 2_500)
+        #expect(reported["clock_skew_ms"] as? Int == -40 && reported["certificate_not_after_ms"] as? Int == 1_900_000_000_000)
+        #expect(reported["cameras_online"] as? Int == 7 && reported["tampered_cameras"] as? [String] == ["cam-1-02"])
+        #expect(reported["received_ms"] is Int && reported["dead_letters"] as? Int == 1)
+        #expect(fleet.last?["health"] == nil)
         let hourly = try await world.call("/v1/stats/hourly", as: "viewer").items
         #expect(hourly.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 60)
         #expect(try await world.call("/v1/stats/hourly?from=0&to=999999999999", as: "viewer").errorCode == "bad_parameter")

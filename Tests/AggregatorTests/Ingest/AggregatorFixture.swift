@@ -175,9 +175,11 @@ final class AggregatorFixture {
     }
 
     /// The next batch from `generator` (event ids keep increasing across batches).
-    static func batch(_ generator: inout SyntheticEventGenerator, seq: UInt64, events: Int) throws -> (body: [UInt8], events: [Event]) {
+    static func batch(
+        _ generator: inout SyntheticEventGenerator, seq: UInt64, events: Int, health: AgentHealth? = nil
+    ) throws -> (body: [UInt8], events: [Event]) {
         let generated = generator.next(count: events)
-        let batch = EventBatch(agentID: generator.configuration.agentID, batchSeq: seq, events: generated)
+        let batch = EventBatch(agentID: generator.configuration.agentID, batchSeq: seq, events: generated, health: health)
         return (try BatchEncoder().encode(batch), generated)
     }
 

@@ -95,6 +95,23 @@ import Testing
         #expect(b.link.state == "up" && b.link.endpoint == "https://b" && b.link.clockSkewMs == -12 && b.link.lastAckMs == 9)
     }
 
+    @Test func theHealthReport_countsLiveAndTamperedCameras_andCarriesSkewAndCertificate() throws {
+        let b = board()
+        b.frameAnalysed(camera: "cam-a", width: 64, height: 64, detectionNanos: 1, nowMs: 100_000)
+        b.record([event(1, "cam-b", .videoLoss)])
+        b.batchAcked(endpoint: "https://a", skewMs: 75, nowMs: 100_000)
+        let spool = SpoolStatus(
+            bytes: 10, maxBytes: 100, backlogBytes: 7, segments: 1, oldestEventAgeMs: 4_000, evictedEvents: 2, unreportedEvictedEvents: 0,
+            corruptRecords: 0, deadLetters: 1)
+        let health = AgentStatusService.health(
+            nowMs: 110_000, spool: spool, link: b.link, certificateNotAfterMs: 999, cameras: b.cameras(nowMs: 110_000, controls: nil))
+        #expect(health == AgentHealth(
+            sampledAtMs: 110_000, spoolBacklogBytes: 7, oldestEventAgeMs: 4_000, clockSkewMs: 75, certificateNotAfterMs: 999, cameras: 2,
+            camerasOnline: 1, tamperedCameras: ["cam-b"], deadLetters: 1, evictedEvents: 2))
+        // What the shipper attaches passes the wire's checks.
+        #expect(throws: Never.self) { try BatchEncoder().encode(EventBatch(agentID: "agent-1", batchSeq: 1, events: [event(2)], health: health)) }
+    }
+
     @Test func processCPU_readsUserAndSystemTicks_evenWithSpacesInTheName() {
         #expect(ProcessCPU.ticks(statLine: "123 (ff mpeg) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0") == 300)
         #expect(ProcessCPU.ticks(statLine: "garbage") == nil)

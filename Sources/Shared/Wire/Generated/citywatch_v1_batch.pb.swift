@@ -206,57 +206,126 @@ public nonisolated enum Citywatch_V1_AttributeType: SwiftProtobuf.Enum, Swift.Ca
 }
 
 /// One POST /v1/batches body (before zstd). Events are stored column by column: see EventColumns.
-public nonisolated struct Citywatch_V1_EventBatch: Sendable {
+public nonisolated struct Citywatch_V1_EventBatch: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The sending agent's id. Informational: the aggregator takes the identity from the client
   /// certificate and refuses a batch whose agent_id disagrees with it.
-  public var agentID: String = String()
+  public var agentID: String {
+    get {_storage._agentID}
+    set {_uniqueStorage()._agentID = newValue}
+  }
 
   /// Strictly increasing per agent, durable across agent restarts. The idempotency key.
-  public var batchSeq: UInt64 = 0
+  public var batchSeq: UInt64 {
+    get {_storage._batchSeq}
+    set {_uniqueStorage()._batchSeq = newValue}
+  }
 
   /// Id of the zstd dictionary the body was compressed with (0 = none). The zstd frame header
   /// carries the same id; this copy is for audit and logs.
-  public var dictionaryID: UInt32 = 0
+  public var dictionaryID: UInt32 {
+    get {_storage._dictionaryID}
+    set {_uniqueStorage()._dictionaryID = newValue}
+  }
 
   /// Agent wall clock when the batch was closed, milliseconds since the Unix epoch.
-  public var createdAtMs: Int64 = 0
+  public var createdAtMs: Int64 {
+    get {_storage._createdAtMs}
+    set {_uniqueStorage()._createdAtMs = newValue}
+  }
 
   /// What the agent had to drop since the previous batch (spool full).
   public var evicted: Citywatch_V1_EvictionReport {
-    get {_evicted ?? Citywatch_V1_EvictionReport()}
-    set {_evicted = newValue}
+    get {_storage._evicted ?? Citywatch_V1_EvictionReport()}
+    set {_uniqueStorage()._evicted = newValue}
   }
   /// Returns true if `evicted` has been explicitly set.
-  public var hasEvicted: Bool {self._evicted != nil}
+  public var hasEvicted: Bool {_storage._evicted != nil}
   /// Clears the value of `evicted`. Subsequent reads from it will return its default value.
-  public mutating func clearEvicted() {self._evicted = nil}
+  public mutating func clearEvicted() {_uniqueStorage()._evicted = nil}
 
   /// The events, column by column.
   public var events: Citywatch_V1_EventColumns {
-    get {_events ?? Citywatch_V1_EventColumns()}
-    set {_events = newValue}
+    get {_storage._events ?? Citywatch_V1_EventColumns()}
+    set {_uniqueStorage()._events = newValue}
   }
   /// Returns true if `events` has been explicitly set.
-  public var hasEvents: Bool {self._events != nil}
+  public var hasEvents: Bool {_storage._events != nil}
   /// Clears the value of `events`. Subsequent reads from it will return its default value.
-  public mutating func clearEvents() {self._events = nil}
+  public mutating func clearEvents() {_uniqueStorage()._events = nil}
 
   /// Results of commands the aggregator sent in earlier acks.
-  public var commandResults: [Citywatch_V1_CommandResult] = []
+  public var commandResults: [Citywatch_V1_CommandResult] {
+    get {_storage._commandResults}
+    set {_uniqueStorage()._commandResults = newValue}
+  }
 
   /// Agent software version, e.g. "0.1.0".
-  public var agentVersion: String = String()
+  public var agentVersion: String {
+    get {_storage._agentVersion}
+    set {_uniqueStorage()._agentVersion = newValue}
+  }
+
+  /// How the agent is doing when it closed the batch (for the fleet view); absent from older agents.
+  public var health: Citywatch_V1_AgentHealth {
+    get {_storage._health ?? Citywatch_V1_AgentHealth()}
+    set {_uniqueStorage()._health = newValue}
+  }
+  /// Returns true if `health` has been explicitly set.
+  public var hasHealth: Bool {_storage._health != nil}
+  /// Clears the value of `health`. Subsequent reads from it will return its default value.
+  public mutating func clearHealth() {_uniqueStorage()._health = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _evicted: Citywatch_V1_EvictionReport? = nil
-  fileprivate var _events: Citywatch_V1_EventColumns? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The agent's own view of its health, sampled every few seconds and sent with each batch.
+public nonisolated struct Citywatch_V1_AgentHealth: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// When the agent sampled this, ms since the epoch (agent clock).
+  public var sampledAtMs: Int64 = 0
+
+  /// Spool bytes not yet acked.
+  public var spoolBacklogBytes: UInt64 = 0
+
+  /// Capture age of the oldest event not yet acked, ms (0: nothing waiting).
+  public var oldestEventAgeMs: Int64 = 0
+
+  /// The agent's estimate of (aggregator clock - agent clock), ms, from earlier acks.
+  public var clockSkewMs: Int64 = 0
+
+  public var clockSkewKnown: Bool = false
+
+  /// The agent's client certificate's notAfter, ms since the epoch (0: unknown).
+  public var certificateNotAfterMs: Int64 = 0
+
+  /// Cameras configured, and those that delivered a frame in the last 30 s.
+  public var cameras: UInt32 = 0
+
+  public var camerasOnline: UInt32 = 0
+
+  /// Cameras in a tamper or video-loss state (at most 1,024 ids).
+  public var tamperedCameras: [String] = []
+
+  /// Batches waiting in the agent's dead-letter directory.
+  public var deadLetters: UInt32 = 0
+
+  /// Events evicted from the spool since the agent's spool was created.
+  public var evictedEvents: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Events in column form. Every per-event column has exactly `count` entries unless stated otherwise.
@@ -556,7 +625,133 @@ nonisolated extension Citywatch_V1_AttributeType: SwiftProtobuf._ProtoNameProvid
 
 nonisolated extension Citywatch_V1_EventBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EventBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}batch_seq\0\u{3}dictionary_id\0\u{3}created_at_ms\0\u{1}evicted\0\u{1}events\0\u{3}command_results\0\u{3}agent_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}batch_seq\0\u{3}dictionary_id\0\u{3}created_at_ms\0\u{1}evicted\0\u{1}events\0\u{3}command_results\0\u{3}agent_version\0\u{1}health\0")
+
+  fileprivate class _StorageClass {
+    var _agentID: String = String()
+    var _batchSeq: UInt64 = 0
+    var _dictionaryID: UInt32 = 0
+    var _createdAtMs: Int64 = 0
+    var _evicted: Citywatch_V1_EvictionReport? = nil
+    var _events: Citywatch_V1_EventColumns? = nil
+    var _commandResults: [Citywatch_V1_CommandResult] = []
+    var _agentVersion: String = String()
+    var _health: Citywatch_V1_AgentHealth? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _agentID = source._agentID
+      _batchSeq = source._batchSeq
+      _dictionaryID = source._dictionaryID
+      _createdAtMs = source._createdAtMs
+      _evicted = source._evicted
+      _events = source._events
+      _commandResults = source._commandResults
+      _agentVersion = source._agentVersion
+      _health = source._health
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._agentID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._batchSeq) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._dictionaryID) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._createdAtMs) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._evicted) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._events) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._commandResults) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._agentVersion) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._health) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._agentID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._agentID, fieldNumber: 1)
+      }
+      if _storage._batchSeq != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._batchSeq, fieldNumber: 2)
+      }
+      if _storage._dictionaryID != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._dictionaryID, fieldNumber: 3)
+      }
+      if _storage._createdAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._createdAtMs, fieldNumber: 4)
+      }
+      try { if let v = _storage._evicted {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._events {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._commandResults.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._commandResults, fieldNumber: 7)
+      }
+      if !_storage._agentVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._agentVersion, fieldNumber: 8)
+      }
+      try { if let v = _storage._health {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Citywatch_V1_EventBatch, rhs: Citywatch_V1_EventBatch) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._agentID != rhs_storage._agentID {return false}
+        if _storage._batchSeq != rhs_storage._batchSeq {return false}
+        if _storage._dictionaryID != rhs_storage._dictionaryID {return false}
+        if _storage._createdAtMs != rhs_storage._createdAtMs {return false}
+        if _storage._evicted != rhs_storage._evicted {return false}
+        if _storage._events != rhs_storage._events {return false}
+        if _storage._commandResults != rhs_storage._commandResults {return false}
+        if _storage._agentVersion != rhs_storage._agentVersion {return false}
+        if _storage._health != rhs_storage._health {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Citywatch_V1_AgentHealth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AgentHealth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sampled_at_ms\0\u{3}spool_backlog_bytes\0\u{3}oldest_event_age_ms\0\u{3}clock_skew_ms\0\u{3}clock_skew_known\0\u{3}certificate_not_after_ms\0\u{1}cameras\0\u{3}cameras_online\0\u{3}tampered_cameras\0\u{3}dead_letters\0\u{3}evicted_events\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -564,60 +759,71 @@ nonisolated extension Citywatch_V1_EventBatch: SwiftProtobuf.Message, SwiftProto
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.agentID) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.batchSeq) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.dictionaryID) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMs) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._evicted) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._events) }()
-      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.commandResults) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.agentVersion) }()
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.sampledAtMs) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.spoolBacklogBytes) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.oldestEventAgeMs) }()
+      case 4: try { try decoder.decodeSingularSInt64Field(value: &self.clockSkewMs) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.clockSkewKnown) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.certificateNotAfterMs) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.cameras) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.camerasOnline) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.tamperedCameras) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.deadLetters) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.evictedEvents) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.agentID.isEmpty {
-      try visitor.visitSingularStringField(value: self.agentID, fieldNumber: 1)
+    if self.sampledAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.sampledAtMs, fieldNumber: 1)
     }
-    if self.batchSeq != 0 {
-      try visitor.visitSingularUInt64Field(value: self.batchSeq, fieldNumber: 2)
+    if self.spoolBacklogBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.spoolBacklogBytes, fieldNumber: 2)
     }
-    if self.dictionaryID != 0 {
-      try visitor.visitSingularUInt32Field(value: self.dictionaryID, fieldNumber: 3)
+    if self.oldestEventAgeMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.oldestEventAgeMs, fieldNumber: 3)
     }
-    if self.createdAtMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.createdAtMs, fieldNumber: 4)
+    if self.clockSkewMs != 0 {
+      try visitor.visitSingularSInt64Field(value: self.clockSkewMs, fieldNumber: 4)
     }
-    try { if let v = self._evicted {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    try { if let v = self._events {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if !self.commandResults.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.commandResults, fieldNumber: 7)
+    if self.clockSkewKnown != false {
+      try visitor.visitSingularBoolField(value: self.clockSkewKnown, fieldNumber: 5)
     }
-    if !self.agentVersion.isEmpty {
-      try visitor.visitSingularStringField(value: self.agentVersion, fieldNumber: 8)
+    if self.certificateNotAfterMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.certificateNotAfterMs, fieldNumber: 6)
+    }
+    if self.cameras != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cameras, fieldNumber: 7)
+    }
+    if self.camerasOnline != 0 {
+      try visitor.visitSingularUInt32Field(value: self.camerasOnline, fieldNumber: 8)
+    }
+    if !self.tamperedCameras.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.tamperedCameras, fieldNumber: 9)
+    }
+    if self.deadLetters != 0 {
+      try visitor.visitSingularUInt32Field(value: self.deadLetters, fieldNumber: 10)
+    }
+    if self.evictedEvents != 0 {
+      try visitor.visitSingularUInt64Field(value: self.evictedEvents, fieldNumber: 11)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Citywatch_V1_EventBatch, rhs: Citywatch_V1_EventBatch) -> Bool {
-    if lhs.agentID != rhs.agentID {return false}
-    if lhs.batchSeq != rhs.batchSeq {return false}
-    if lhs.dictionaryID != rhs.dictionaryID {return false}
-    if lhs.createdAtMs != rhs.createdAtMs {return false}
-    if lhs._evicted != rhs._evicted {return false}
-    if lhs._events != rhs._events {return false}
-    if lhs.commandResults != rhs.commandResults {return false}
-    if lhs.agentVersion != rhs.agentVersion {return false}
+  public static func ==(lhs: Citywatch_V1_AgentHealth, rhs: Citywatch_V1_AgentHealth) -> Bool {
+    if lhs.sampledAtMs != rhs.sampledAtMs {return false}
+    if lhs.spoolBacklogBytes != rhs.spoolBacklogBytes {return false}
+    if lhs.oldestEventAgeMs != rhs.oldestEventAgeMs {return false}
+    if lhs.clockSkewMs != rhs.clockSkewMs {return false}
+    if lhs.clockSkewKnown != rhs.clockSkewKnown {return false}
+    if lhs.certificateNotAfterMs != rhs.certificateNotAfterMs {return false}
+    if lhs.cameras != rhs.cameras {return false}
+    if lhs.camerasOnline != rhs.camerasOnline {return false}
+    if lhs.tamperedCameras != rhs.tamperedCameras {return false}
+    if lhs.deadLetters != rhs.deadLetters {return false}
+    if lhs.evictedEvents != rhs.evictedEvents {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
