@@ -70,6 +70,7 @@ let package = Package(
                 "CZlib",
                 "CVisionKernels",
                 "CChecksum",
+                "COnnxDetector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,6 +131,13 @@ let package = Package(
             name: "CChecksum",
             path: "Sources/CChecksum",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))]
+        ),
+        // ONNX Runtime through dlopen (the person detector; docs/MODELS.md).
+        .target(
+            name: "COnnxDetector",
+            path: "Sources/COnnxDetector",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // The detection's per-pixel loops, in C so that clang vectorises them (see the header).
         .target(

@@ -24,3 +24,10 @@ install_python_deps() {
   fi
   export CITYWATCH_PYTHON="$PWD/$venv/bin/python"
 }
+
+# The person detector's model, ONNX Runtime and test photographs (docs/MODELS.md): fetched by pinned
+# version and checksum into .build/models (cached; about 2 minutes cold), for the detector's tests.
+install_model() {
+  scripts/fetch-model.sh --prune-venv >/dev/null
+  export CITYWATCH_MODEL_DIR="$PWD/.build/models"
+}

@@ -7,6 +7,8 @@
 #                                          exit 3 if something is missing
 #   scripts/fetch-model.sh --smoke [ARGS]  also build a small onnxruntime venv and run scripts/model-smoke.py
 #   scripts/fetch-model.sh --prune-venv    delete the ~1.3 GB conversion venv once the model is converted
+#   Test pictures (always): Debian's darknet package's photographs (person, dog, horses, giraffe,
+#   eagle) as PPM in <cache>/testdata, for the detector's tests (apt-get download, not installed).
 #
 # Cache: .build/models, or $CITYWATCH_MODEL_DIR. Output (stdout, last lines):
 #   model=/abs/path/person-ssdlite.onnx
@@ -112,10 +114,35 @@ ort_cached() {
     && [ "$(readlink "$ORT_LINK" 2>/dev/null)" = "$ORT_SONAME" ] || return 1
   [ "$(sha256_of "$ORT_LIBDIR/$ORT_LIB")" = "$ORT_LIB_SHA256" ]
 }
-print_paths() { echo "model=$MODEL"; echo "onnxruntime=$ORT_LINK"; }
+print_paths() { echo "model=$MODEL"; echo "onnxruntime=$ORT_LINK"; echo "testdata=$TESTDATA"; }
+# The darknet package version whose photographs the tests use (apt checks its hash against the archive).
+DARKNET_VERSION="0.0.0+git20180914.61c9d02e-2+b4"
+TESTDATA="$MODEL_DIR/testdata"
+TEST_PICTURES=(person dog horses giraffe eagle)
+testdata_cached() {
+  for p in "${TEST_PICTURES[@]}"; do [ -s "$TESTDATA/$p.ppm" ] || return 1; done
+  [ "$(cat "$TESTDATA/.darknet-version" 2>/dev/null)" = "$DARKNET_VERSION" ]
+}
+ensure_testdata() {
+  testdata_cached && return 0
+  command -v ffmpeg >/dev/null || die "ffmpeg is needed to convert the test pictures"
+  local work; work=$(mktemp -d)
+  log "fetching Debian's darknet $DARKNET_VERSION for its test photographs"
+  ( cd "$work" && apt-get download "darknet=$DARKNET_VERSION" >/dev/null 2>&1 ) \
+    || { apt-get update -qq >/dev/null 2>&1 && ( cd "$work" && apt-get download "darknet=$DARKNET_VERSION" >/dev/null 2>&1 ); } \
+    || die "apt-get download darknet=$DARKNET_VERSION failed"
+  dpkg -x "$work"/darknet_*.deb "$work/x"
+  mkdir -p "$TESTDATA"
+  for p in "${TEST_PICTURES[@]}"; do
+    ffmpeg -loglevel error -y -i "$work/x/usr/share/darknet/data/$p.jpg" -f image2 -c:v ppm -pix_fmt rgb24 "$TESTDATA/$p.ppm" \
+      || die "converting $p.jpg failed"
+  done
+  echo "$DARKNET_VERSION" >"$TESTDATA/.darknet-version"
+  rm -rf "$work"
+}
 
 if [ "$mode" = print ]; then
-  if model_cached && ort_cached; then print_paths; exit 0; fi
+  if model_cached && ort_cached && testdata_cached; then print_paths; exit 0; fi
   echo "fetch-model: not cached (or cache invalid) in $MODEL_DIR; run scripts/fetch-model.sh" >&2
   exit 3
 fi
@@ -300,6 +327,7 @@ ensure_smoke_venv() {
 PY="$(pick_python)"
 ensure_ort
 ensure_model
+ensure_testdata
 if [ "$prune_venv" = 1 ] && [ -d "$CONVERT_VENV" ]; then
   log "removing $CONVERT_VENV"
   rm -rf "$CONVERT_VENV"

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 install_test_deps
 install_python_deps
+install_model
 swift build --build-tests
 # The browser, API-fuzzing and CPU-bound differential suites (Chromium, schemathesis, the naive
 # scenario evaluator) run on their own after the rest: on a 2-core machine they would otherwise starve

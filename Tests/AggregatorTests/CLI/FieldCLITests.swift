@@ -134,6 +134,12 @@ import TestSupport
         try await Task.sleep(for: .seconds(4))
         #expect(follower.isRunning, "--follow keeps running")
         _ = await follower.terminate()
+
+        // SIGHUP (systemctl reload): the certificate files are read again, nothing stops.
+        kill(box.agent!.pid, SIGHUP)
+        _ = try await box.agent!.waitFor("SIGHUP: certificate files reloaded")
+        #expect(box.agent!.isRunning)
+        #expect(try box.cli(["status"]).status == 0)
     }
 
     @Test func deadLetters_areListed_andRequeuedIntoTheSpool_reachingTheAggregator() async throws {
