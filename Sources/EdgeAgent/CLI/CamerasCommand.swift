@@ -25,12 +25,12 @@ struct CamerasCommand: AsyncParsableCommand {
 
     static func table(_ cameras: [CameraStatus]) -> String {
         TextTable.render(
-            ["CAMERA", "SIZE", "FPS", "LAST FRAME", "DETECT", "DECODE", "EVENTS", "TAMPER", "PROFILE", "SOURCE"],
+            ["CAMERA", "SIZE", "FPS", "LAST FRAME", "DETECT", "DECODE", "EVENTS", "TAMPER", "PROFILE", "DETECTOR", "SOURCE"],
             cameras.map { c in
                 [
                     c.id, c.width.map { "\($0)x\(c.height ?? 0)" } ?? "-", String(format: "%.1f", c.fps) + (c.fpsCap.map { " (cap \($0))" } ?? ""),
                     HumanFormat.age(ms: c.lastFrameAgeMs), HumanFormat.percent(c.detectionLoad), HumanFormat.percent(c.decodeLoad),
-                    "\(c.events)", c.tamper.isEmpty ? "ok" : c.tamper.joined(separator: ","), c.profile, c.source,
+                    "\(c.events)", c.tamper.isEmpty ? "ok" : c.tamper.joined(separator: ","), c.profile, c.detector, c.source,
                 ]
             })
     }

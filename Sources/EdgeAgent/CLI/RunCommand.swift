@@ -86,10 +86,12 @@ struct RunCommand: AsyncParsableCommand {
         let board = AgentStatusBoard(agentID: configuration.agentID, cameras: configuration.cameras.map { ($0.id, $0.source) }, nowMs: nowMs)
         shipper.commands = desk
         shipper.board = board
+        let neural = Self.loadNeural(configuration, board: board, logger: logger)
         let cameras = configuration.cameras.map {
             var service = CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger)
             service.controls = desk
             service.board = board
+            service.neural = neural
             // A camera that ends or fails is logged, not a reason to stop the others or shipping.
             return ServiceGroupConfiguration.ServiceConfiguration(
                 service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
@@ -128,6 +130,36 @@ struct RunCommand: AsyncParsableCommand {
         do { try await group.run() } catch { failure = error }
         await client.shutdown()
         if let failure { throw failure }
+    }
+}
+
+extension RunCommand {
+    /// The person detector for cameras with `objects.detector: neural`. Without its model or runtime
+    /// the agent still runs: those cameras fall back to size-and-shape classification, loudly (log
+    /// line, `citywatch_agent_person_detector_available` 0, and the cameras' status says so).
+    static func loadNeural(_ configuration: AgentConfiguration, board: AgentStatusBoard, logger: Logger) -> NeuralSetup? {
+        let wanting = configuration.cameras.filter(\.neural).map(\.id)
+        let available = Gauge(label: "citywatch_agent_person_detector_available")
+        guard !wanting.isEmpty else { return nil }
+        do {
+            let detector = try NeuralPersonDetector(files: configuration.detector.files, threads: configuration.detector.threads)
+            available.record(1)
+            for camera in wanting { board.setDetector(camera: camera, "neural") }
+            logger.notice("person detector loaded", metadata: [
+                "model": "\(detector.files.model)", "onnxruntime": "\(detector.runtimeVersion)", "cameras": "\(wanting.joined(separator: ","))",
+                "max_inferences_per_s": "\(configuration.detector.maxInferencesPerSecond)",
+            ])
+            return NeuralSetup(
+                detector: detector, budget: InferenceBudget(perSecond: configuration.detector.maxInferencesPerSecond, cameras: wanting),
+                minScore: configuration.detector.minScore)
+        } catch {
+            available.record(0)
+            for camera in wanting { board.setDetector(camera: camera, "heuristic (person detector unavailable)") }
+            logger.error("person detector unavailable: these cameras fall back to size-and-shape classification", metadata: [
+                "cameras": "\(wanting.joined(separator: ","))", "error": "\(error)",
+            ])
+            return nil
+        }
     }
 }
 

@@ -20,6 +20,14 @@ struct CameraService: Service {
     var controls: CommandDesk? = nil
     /// What `edge-agent status` shows: frames, detection time, events; snapshots are taken here.
     var board: AgentStatusBoard? = nil
+    /// The neural person detector, for a camera with `objects.detector: neural` (nil: not available).
+    var neural: NeuralSetup? = nil
+
+    private func makePipeline(width: Int, height: Int, configuration: CameraPipeline.Configuration) -> CameraPipeline {
+        let detector: (any ObjectDetector)? = camera.neural
+            ? neural?.objectDetector(camera: camera.id, objects: configuration.objects, width: width, height: height, logger: logger) : nil
+        return CameraPipeline(cameraID: camera.id, width: width, height: height, configuration: configuration, ids: ids, detector: detector)
+    }
 
     func run() async throws {
         let frames = Counter(label: "citywatch_agent_frames_total", dimensions: [("camera", camera.id)])
@@ -93,7 +101,7 @@ struct CameraService: Service {
         var last: Int64 = 0
         var gate = FrameGate()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            var pipeline = CameraPipeline(cameraID: camera.id, width: scene.width, height: scene.height, configuration: configuration, ids: ids)
+            var pipeline = makePipeline(width: scene.width, height: scene.height, configuration: configuration)
             // Scene time from the loop's start, so that holds and dwell times mean what they say at
             // any playback speed.
             let loopStart = max(Int64(Date().timeIntervalSince1970 * 1000), last + 1000)
@@ -130,7 +138,7 @@ struct CameraService: Service {
             c.realtime = true  // a file plays at its own pace, like a camera, and loops
             c.inputOptions = ["-stream_loop", "-1"] + c.inputOptions
         }
-        var pipeline = CameraPipeline(cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids)
+        var pipeline = makePipeline(width: c.width, height: c.height, configuration: camera.pipeline)
         var events: [Event] = []
         var last: Int64 = 0
         var gate = FrameGate()

@@ -17,8 +17,10 @@ struct AgentConfiguration: Decodable, Sendable {
     var metricsPort = 9465
     /// config `admin.socket`: the CLI's unix socket (default: see `AdminSocket.daemonPath`).
     var adminSocket: String?
+    /// config `detector`: the neural person detector (used by cameras with `objects.detector: neural`).
+    var detector = DetectorSettings()
 
-    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping, metrics, admin }
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id", cameras, stateDirectory = "state_directory", spool, shipping, metrics, admin, detector }
 
     struct AdminSettings: Decodable {
         var socket: String?
@@ -47,6 +49,7 @@ struct AgentConfiguration: Decodable, Sendable {
             guard (0...65535).contains(metricsPort) else { throw ConfigValueError("port must be 0...65535", at: "metrics.port") }
         }
         adminSocket = try c.decodeIfPresent(AdminSettings.self, forKey: .admin)?.socket
+        detector = try c.decode(.detector, default: DetectorSettings())
         if let adminSocket {
             guard !adminSocket.isEmpty, adminSocket.utf8.count < 104 else { throw ConfigValueError("socket must be a path of 1...103 bytes", at: "admin.socket") }
         }
@@ -64,6 +67,7 @@ struct AgentConfiguration: Decodable, Sendable {
         configuration.stateDirectory = resolve(configuration.stateDirectory)
         configuration.spool.directory = configuration.spool.directory.map(resolve)
         configuration.adminSocket = configuration.adminSocket.map(resolve)
+        configuration.detector.modelDirectory = configuration.detector.modelDirectory.map(resolve)
         if var shipping = configuration.shipping {
             shipping.certificate = resolve(shipping.certificate)
             shipping.key = resolve(shipping.key)
@@ -81,6 +85,8 @@ struct CameraConfiguration: Decodable, Sendable {
     var source: String
     var detect: DetectSettings
     var pipeline: CameraPipeline.Configuration
+    /// config `objects.detector: neural`: people confirmed by the neural detector.
+    var neural = false
 
     enum CodingKeys: String, CodingKey {
         case id, source, detect, motion, tracker, objects, zones, lines, tamper, waterGauges = "water_gauges", smoke, fire
@@ -105,7 +111,9 @@ struct CameraConfiguration: Decodable, Sendable {
         p.motion = motion.configuration
         p.blobs = motion.blobs
         p.tracker = try c.decode(.tracker, default: TrackerSettings()).configuration
-        p.objects = try c.decode(.objects, default: ObjectSettings()).configuration
+        let objects = try c.decode(.objects, default: ObjectSettings())
+        p.objects = objects.configuration
+        neural = objects.neural
         var rules = CameraRules()
         let zones = try c.decode(.zones, default: [ZoneSettings]())
         rules.zones = zones.map(\.rules)

@@ -49,8 +49,11 @@ struct TrackerSettings: Decodable, Sendable {
 /// config `objects`.
 struct ObjectSettings: Decodable, Sendable {
     var configuration = HeuristicObjectDetector.Configuration()
+    /// config `objects.detector`: `heuristic` (size and shape, the default) or `neural` (people
+    /// confirmed by the pretrained person detector; agent config `detector`).
+    var neural = false
 
-    enum CodingKeys: String, CodingKey { case personHeight = "person_height", vehicleMinArea = "vehicle_min_area", objectMaxArea = "object_max_area" }
+    enum CodingKeys: String, CodingKey { case personHeight = "person_height", vehicleMinArea = "vehicle_min_area", objectMaxArea = "object_max_area", detector }
 
     init() {}
 
@@ -64,6 +67,11 @@ struct ObjectSettings: Decodable, Sendable {
         }
         configuration.vehicleMinArea = try c.decode(.vehicleMinArea, default: 0.008)
         configuration.objectMaxArea = try c.decode(.objectMaxArea, default: 0.012)
+        switch try c.decode(.detector, default: "heuristic") {
+        case "heuristic": neural = false
+        case "neural": neural = true
+        case let other: throw ConfigValueError("detector must be heuristic or neural, not '\(other)'", at: "detector")
+        }
     }
 }
 

@@ -27,6 +27,7 @@ final class AgentStatusBoard: Sendable {
         var detectionNanos: UInt64 = 0
         var decoderPID: Int32?
         var tamper: Set<String> = []
+        var detector = "heuristic"
         var fps = 0.0
         var detectionLoad = 0.0
         var decodeLoad: Double?
@@ -69,6 +70,11 @@ final class AgentStatusBoard: Sendable {
             c.lastFrameMs = nowMs
             s.cameras[camera] = c
         }
+    }
+
+    /// How the camera classifies objects: `heuristic`, `neural`, or why it fell back.
+    func setDetector(camera: String, _ mode: String) {
+        state.withLock { $0.cameras[camera]?.detector = mode }
     }
 
     func decoderStarted(camera: String, pid: Int32) {
@@ -164,7 +170,7 @@ final class AgentStatusBoard: Sendable {
                     id: c.id, source: c.source, width: c.width, height: c.height, fps: c.fps, frames: c.frames,
                     lastFrameAgeMs: c.lastFrameMs.map { max(0, nowMs - $0) }, detectionLoad: c.detectionLoad,
                     decodeLoad: c.decodeLoad, tamper: c.tamper.sorted(), profile: control?.profile ?? "default",
-                    fpsCap: control?.fps, events: c.events)
+                    fpsCap: control?.fps, events: c.events, detector: c.detector)
             }
         }
     }

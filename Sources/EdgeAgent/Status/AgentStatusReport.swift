@@ -35,10 +35,12 @@ struct CameraStatus: Codable, Sendable {
     var profile: String
     var fpsCap: Double?
     var events: UInt64
+    /// `heuristic`, `neural`, or `heuristic (person detector unavailable)`.
+    var detector: String
 
     enum CodingKeys: String, CodingKey {
         case id, source, width, height, fps, frames, lastFrameAgeMs = "last_frame_age_ms", detectionLoad = "detection_load"
-        case decodeLoad = "decode_load", tamper, profile, fpsCap = "fps_cap", events
+        case decodeLoad = "decode_load", tamper, profile, fpsCap = "fps_cap", events, detector
     }
 }
 

@@ -18,7 +18,7 @@ import TestSupport
         let ownsPKI: Bool
 
         /// `pki`: the aggregator's, when the agent should reach one.
-        init(endpointPort: Int? = nil, pki shared: TestPKI? = nil, cameras: String? = nil) throws {
+        init(endpointPort: Int? = nil, pki shared: TestPKI? = nil, cameras: String? = nil, extra: String = "") throws {
             directory = try TestPaths.temporaryDirectory("fieldcli")
             pki = try shared ?? TestPKI(city: "testcity", agents: ["agent-1"])
             ownsPKI = shared == nil
@@ -32,6 +32,7 @@ import TestSupport
                 spool: {commit_interval_ms: 50}
                 metrics: {port: 0}
                 admin: {socket: \(socket)}
+                \(extra)
                 shipping:
                   endpoints: [https://127.0.0.1:\(port)]
                   tls: {certificate: \(p.agentCertificatePath("agent-1")), key: \(p.agentKeyPath("agent-1")), ca: \(p.caCertificatePath)}
@@ -140,6 +141,25 @@ import TestSupport
         _ = try await box.agent!.waitFor("SIGHUP: certificate files reloaded")
         #expect(box.agent!.isRunning)
         #expect(try box.cli(["status"]).status == 0)
+    }
+
+    @Test func aNeuralCamera_withoutItsModel_fallsBackLoudly_andWithIt_says_neural() async throws {
+        let cameras = #"  - {id: cam-1-01, source: "synthetic:walkers", objects: {detector: neural}}"#
+        let missing = try Box(cameras: cameras, extra: "detector: {model_directory: /nonexistent/models}")
+        try await missing.start()
+        _ = try await missing.agent!.waitFor("person detector unavailable")
+        let fallback = try missing.json(["status"])["cameras"] as? [[String: Any]]
+        #expect(fallback?.first?["detector"] as? String == "heuristic (person detector unavailable)")
+        #expect((fallback?.first?["frames"] as? Int ?? 0) >= 0 && missing.agent!.isRunning, "the camera keeps running")
+        await missing.cleanUp()
+
+        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let present = try Box(cameras: cameras, extra: "detector: {model_directory: \(models), max_inferences_per_s: 2}")
+        try await present.start()
+        _ = try await present.agent!.waitFor("person detector loaded")
+        let neural = try present.json(["status"])["cameras"] as? [[String: Any]]
+        #expect(neural?.first?["detector"] as? String == "neural")
+        await present.cleanUp()
     }
 
     @Test func deadLetters_areListed_andRequeuedIntoTheSpool_reachingTheAggregator() async throws {
