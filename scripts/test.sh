@@ -7,9 +7,9 @@ install_test_deps
 install_python_deps
 install_model
 swift build --build-tests
-# The browser, API-fuzzing and CPU-bound differential suites (Chromium, schemathesis, the naive
-# scenario evaluator) run on their own after the rest: on a 2-core machine they would otherwise starve
-# the suites that start and time real processes.
-heavy='DashboardTests|OperationsAPITests|EngineVersusNaiveTests'
+# The browser, API-fuzzing, CPU-bound differential and neural-network suites (Chromium, schemathesis,
+# the naive scenario evaluator, ONNX Runtime) run on their own after the rest: on a 2-core machine they
+# would otherwise starve the suites that start and time real processes.
+heavy='DashboardTests|OperationsAPITests|EngineVersusNaiveTests|NeuralPersonDetectorTests|NeuralConfirmationTests'
 swift test --skip-build --skip "$heavy"
 swift test --skip-build --filter "$heavy"

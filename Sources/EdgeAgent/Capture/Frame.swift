@@ -39,3 +39,20 @@ enum CaptureEvent: Sendable {
 
 /// A camera's stream of capture events (frames, video loss, recovery).
 protocol FrameSource: AsyncSequence, Sendable where Element == CaptureEvent {}
+
+extension Frame {
+    /// The colour of pixel (x, y) (BT.601, full range); grey when the frame has no chroma.
+    @inline(__always)
+    func rgb(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
+        let luma = Double(self.luma[y * width + x])
+        guard let chroma else {
+            let grey = self.luma[y * width + x]
+            return (grey, grey, grey)
+        }
+        let ci = (y / 2) * (width / 2) + min(x / 2, width / 2 - 1)
+        let cb = Double(chroma.cb[ci]) - 128, cr = Double(chroma.cr[ci]) - 128
+        return (
+            UInt8(clamping: Int(luma + 1.402 * cr)), UInt8(clamping: Int(luma - 0.344 * cb - 0.714 * cr)),
+            UInt8(clamping: Int(luma + 1.772 * cb)))
+    }
+}

@@ -10,19 +10,11 @@ struct SnapshotRenderer {
         var rgb = [UInt8](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             for x in 0..<w {
-                let luma = Double(frame.luma[y * w + x])
-                var r = luma, g = luma, b = luma
-                if let chroma = frame.chroma {
-                    let ci = (y / 2) * (w / 2) + min(x / 2, w / 2 - 1)
-                    let cb = Double(chroma.cb[ci]) - 128, cr = Double(chroma.cr[ci]) - 128
-                    r = luma + 1.402 * cr
-                    g = luma - 0.344 * cb - 0.714 * cr
-                    b = luma + 1.772 * cb
-                }
+                let (r, g, b) = frame.rgb(x: x, y: y)
                 let o = (y * w + x) * 3
-                rgb[o] = UInt8(clamping: Int(r))
-                rgb[o + 1] = UInt8(clamping: Int(g))
-                rgb[o + 2] = UInt8(clamping: Int(b))
+                rgb[o] = r
+                rgb[o + 1] = g
+                rgb[o + 2] = b
             }
         }
         var canvas = Canvas(width: w, height: h, pixels: rgb)

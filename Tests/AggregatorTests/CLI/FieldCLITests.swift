@@ -32,7 +32,6 @@ import TestSupport
                 spool: {commit_interval_ms: 50}
                 metrics: {port: 0}
                 admin: {socket: \(socket)}
-                \(extra)
                 shipping:
                   endpoints: [https://127.0.0.1:\(port)]
                   tls: {certificate: \(p.agentCertificatePath("agent-1")), key: \(p.agentKeyPath("agent-1")), ca: \(p.caCertificatePath)}
@@ -43,6 +42,7 @@ import TestSupport
                   - {id: cam-1-01, source: "synthetic:walkers"}
                   - {id: cam-1-02, source: "rtsp://tech:hunter2@127.0.0.1:1/stream"}
                 """)
+                \(extra)
                 """.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 

@@ -14,20 +14,11 @@ enum FrameCrop {
         var pixels = [UInt8](repeating: 0, count: cw * ch * 3)
         for y in 0..<ch {
             for x in 0..<cw {
-                let fx = x0 + x, fy = y0 + y
-                let luma = Double(frame.luma[fy * w + fx])
-                var r = luma, g = luma, b = luma
-                if let chroma = frame.chroma {
-                    let ci = (fy / 2) * (w / 2) + min(fx / 2, w / 2 - 1)
-                    let cb = Double(chroma.cb[ci]) - 128, cr = Double(chroma.cr[ci]) - 128
-                    r = luma + 1.402 * cr
-                    g = luma - 0.344 * cb - 0.714 * cr
-                    b = luma + 1.772 * cb
-                }
+                let (r, g, b) = frame.rgb(x: x0 + x, y: y0 + y)
                 let o = (y * cw + x) * 3
-                pixels[o] = UInt8(clamping: Int(r))
-                pixels[o + 1] = UInt8(clamping: Int(g))
-                pixels[o + 2] = UInt8(clamping: Int(b))
+                pixels[o] = r
+                pixels[o + 1] = g
+                pixels[o + 2] = b
             }
         }
         let cropRect = Rect(x: Double(x0) / Double(w), y: Double(y0) / Double(h), width: Double(cw) / Double(w), height: Double(ch) / Double(h))
