@@ -222,7 +222,8 @@ extension PostgresServer {
         let server = try await PostgresServer.shared()
         let database = try server.createDatabase()
         try server.psql("ALTER DATABASE \(database) SET synchronous_commit = off")
-        let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"))
+        // A generous first-answer bound (as the contract suite's): on a loaded 2-core run 10 s was missed.
+        let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"), timeout: .seconds(60))
         #expect(try await store.synchronousCommit() == "on")
         await store.close()
         try server.psql("DROP DATABASE \(database) WITH (FORCE)")
@@ -235,7 +236,7 @@ extension PostgresServer {
         let database = try server.createDatabase()
         let settings = server.settings(database: database, connections: 2)
         let stores = try await withThrowingTaskGroup(of: PostgresEventStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresEventStore.open(settings, logger: Logger(label: "test")) } }
+            for _ in 0..<4 { group.addTask { try await PostgresEventStore.open(settings, logger: Logger(label: "test"), timeout: .seconds(60)) } }
             return try await group.reduce(into: [PostgresEventStore]()) { $0.append($1) }
         }
         #expect(stores.count == 4)
