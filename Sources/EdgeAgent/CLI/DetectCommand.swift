@@ -23,9 +23,17 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(help: "Detect width without --config (default 640; synthetic scenes use their own).") var width: Int?
     @Option(help: "Detect height without --config (default 360).") var height: Int?
     @Option(help: "Detect fps without --config (default 5).") var fps: Double?
+    @Option(help: "Object classification: heuristic (size and shape) or neural (people confirmed by the person detector; default: the camera's objects.detector).") var detector: String?
+    @Option(help: "The person detector's directory (default: the config's detector.model_directory, $CITYWATCH_MODEL_DIR, /usr/local/share/citywatch/models).") var modelDir: String?
+    @Option(help: "Person-detector inferences per second of video (offline runs are not rate-limited by the clock).") var maxInferencesPerS = 4.0
 
     func run() async throws {
-        let camera = try resolveCamera()
+        var camera = try resolveCamera()
+        if let detector {
+            guard ["heuristic", "neural"].contains(detector) else { throw ValidationError("--detector must be heuristic or neural") }
+            camera.neural = detector == "neural"
+        }
+        let neural = try neuralSetup(for: camera)
         var output = DetectOutput(json: json, tracksPath: tracks, snapshotDirectory: snapshotDir, rules: camera.pipeline.rules)
         try output.open()
         let ids = EventIDAllocator()
@@ -39,7 +47,9 @@ struct DetectCommand: AsyncParsableCommand {
                 throw ValidationError("unknown scene '\(source)'; known: \(SceneCatalog.names.joined(separator: ", "))")
             }
             let renderer = SceneRenderer(scene: scene)
-            var p = CameraPipeline(cameraID: camera.id, width: scene.width, height: scene.height, configuration: camera.pipeline, ids: ids)
+            var p = CameraPipeline(
+                cameraID: camera.id, width: scene.width, height: scene.height, configuration: camera.pipeline, ids: ids,
+                detector: neural?.objectDetector(camera: camera.id, objects: camera.pipeline.objects, width: scene.width, height: scene.height, logger: Logger(label: "detect")))
             for i in 0..<scene.frameCount {
                 let frame = renderer.render(frame: i)
                 if realtime { try await Task.sleep(for: .milliseconds(Int(1000 / scene.fps))) }
@@ -60,7 +70,9 @@ struct DetectCommand: AsyncParsableCommand {
             c.stallTimeout = camera.detect.stallTimeoutSeconds
             c.realtime = realtime
             c.maxRestarts = 3
-            var p = CameraPipeline(cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids)
+            var p = CameraPipeline(
+                cameraID: camera.id, width: c.width, height: c.height, configuration: camera.pipeline, ids: ids,
+                detector: neural?.objectDetector(camera: camera.id, objects: camera.pipeline.objects, width: c.width, height: c.height, logger: logger))
             for await captured in FFmpegFrameSource(configuration: c, logger: logger) {
                 events.removeAll(keepingCapacity: true)
                 switch captured {
@@ -87,6 +99,22 @@ struct DetectCommand: AsyncParsableCommand {
         let seconds = elapsed.seconds
         DetectSummary(camera: camera.id, statistics: finished.statistics, seconds: seconds).print()
         if finished.statistics.frames == 0 { throw ExitCode(2) }
+    }
+
+    /// The person detector when the camera (or --detector) asks for it; a missing model is an
+    /// error here (a technician asked for it), not a fallback.
+    private func neuralSetup(for camera: CameraConfiguration) throws -> NeuralSetup? {
+        guard camera.neural else { return nil }
+        var settings = DetectorSettings()
+        if let config { settings = try AgentConfiguration.load(path: config).detector }
+        if let modelDir { settings.modelDirectory = modelDir }
+        guard maxInferencesPerS > 0 else { throw ValidationError("--max-inferences-per-s must be > 0") }
+        do {
+            let detector = try NeuralPersonDetector(files: settings.files, threads: settings.threads)
+            return NeuralSetup(detector: detector, budget: InferenceBudget(perSecond: maxInferencesPerS, cameras: [camera.id]), minScore: settings.minScore)
+        } catch {
+            throw ValidationError("--detector neural: \(error)")
+        }
     }
 
     private func resolveCamera() throws -> CameraConfiguration {

@@ -63,4 +63,29 @@ import TestSupport
         #expect(bad.stderr.contains("agent.yaml:7:"), "\(bad.stderr)")
         #expect(bad.stderr.contains("cameras[0].zones[0].polygon[1]"))
     }
+
+    /// `--detector neural` on a real clip decoded by ffmpeg: a person from a photograph walking over a
+    /// plain background (ffmpeg overlay) is confirmed; a missing model is a clear error.
+    @Test func neuralDetector_confirmsThePersonInAClip() throws {
+        let dir = try TestPaths.temporaryDirectory("detect-neural")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let clip = dir.appendingPathComponent("people.mp4").path
+        let made = try ProcessRunner.runTool("/usr/bin/ffmpeg", [
+            "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x6e6e6e:s=640x360:r=5:d=14", "-loop", "1", "-framerate", "5",
+            "-i", models + "/testdata/person.ppm", "-filter_complex",
+            "[1]crop=92:280:183:101,scale=-2:160[p];[0][p]overlay=x='if(lt(t,2),-1000,30+(t-2)*35)':y=15:shortest=1",
+            "-t", "14", "-pix_fmt", "yuv420p", clip,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let result = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--detector", "neural", "--model-dir", models, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let starts = try result.stdout.split(separator: "\n").map { try Event.fromJSONLine(String($0)) }.filter { $0.phase == .start }
+        #expect(starts.contains { $0.kind == .intrusion && $0.attributes["object_class"] == .string("person") }, "\(starts)")
+
+        let missing = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--detector", "neural", "--model-dir", "/nonexistent"])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/person-ssdlite.onnx") && missing.stderr.contains("fetch-model.sh"), "\(missing.stderr)")
+        let bogus = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--detector", "magic"])
+        #expect(bogus.status != 0 && bogus.stderr.contains("heuristic or neural"))
+    }
 }

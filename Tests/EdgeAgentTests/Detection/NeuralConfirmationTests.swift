@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Shared
 import Testing
+import TestSupport
 
 /// The neural detector in the pipeline: a person walking through the view is confirmed and raises
 /// its intrusion; a person-shaped dark patch moving the same way (a shadow) raises one with
@@ -91,6 +92,72 @@ import Testing
         #expect(!heuristicAlone.isEmpty, "size and shape alone call the shadow a person")
         let withDetector = try Self.intrusions(sprite: shadow, neural: true)
         #expect(withDetector.isEmpty, "\(withDetector.map(\.attributes))")
+    }
+
+    /// Person tracking quality, MOTA and IDF1 by py-motmetrics, on a clip with a person walking one
+    /// way and a person-shaped shadow the other: the hypotheses are the tracks the pipeline calls
+    /// `person`. Size and shape alone count the shadow as a person (false positives); the detector
+    /// does not.
+    @Test func personTrackingQuality_withAndWithoutTheDetector() throws {
+        let person = try Self.personCutout()
+        let shadow = (pixels: [UInt8](repeating: 35, count: person.pixels.count), width: person.width, height: person.height)
+        let spriteHeight = 150, width = Self.width, height = Self.height
+        let spriteWidth = Int(Double(person.width) / (Double(person.height) / Double(spriteHeight)))
+        func composed(_ i: Int) -> (frame: Frame, truth: Rect?) {
+            guard i >= 10 else { return (Self.frame(index: i, sprite: nil, at: (0, 0), spriteHeight: spriteHeight), nil) }
+            let px = 30 + (i - 10) * 7, sx = width - 30 - spriteWidth - (i - 10) * 7
+            var f = Self.frame(index: i, sprite: person, at: (px, 15), spriteHeight: spriteHeight)
+            // The shadow in the lower lane, drawn over the same background.
+            let lower = Self.frame(index: i, sprite: shadow, at: (sx, 195), spriteHeight: spriteHeight)
+            for y in 180..<height { for x in 0..<width { f.luma[y * width + x] = lower.luma[y * width + x] } }
+            if let c = lower.chroma, var fc = f.chroma {
+                for y in 90..<(height / 2) { for x in 0..<(width / 2) { fc.cb[y * width / 2 + x] = c.cb[y * width / 2 + x]; fc.cr[y * width / 2 + x] = c.cr[y * width / 2 + x] } }
+                f.chroma = fc
+            }
+            let truth = Rect(
+                x: Double(px) / Double(width), y: 15 / Double(height), width: Double(min(spriteWidth, width - px)) / Double(width),
+                height: Double(spriteHeight) / Double(height))
+            return (f, px < width ? truth : nil)
+        }
+        func score(neural: Bool) throws -> (mota: Double, idf1: Double) {
+            var configuration = CameraPipeline.Configuration()
+            configuration.rules = CameraRules.wholeFrame
+            var detector: (any ObjectDetector)? = nil
+            if neural {
+                let setup = NeuralSetup(
+                    detector: try NeuralPersonDetectorTests.detector(), budget: InferenceBudget(perSecond: 4, cameras: ["cam-1"]), minScore: 0.5)
+                detector = setup.objectDetector(camera: "cam-1", objects: configuration.objects, width: width, height: height, logger: Logger(label: "test"))
+            }
+            var pipeline = CameraPipeline(cameraID: "cam-1", width: width, height: height, configuration: configuration, ids: EventIDAllocator(), detector: detector)
+            var events: [Event] = []
+            var gt = "", hyp = ""
+            for i in 0..<70 {
+                let (f, truth) = composed(i)
+                pipeline.process(f, into: &events)
+                if let truth { gt += MOTRow.line(frameIndex: i, id: 1, rect: truth, frameWidth: width, frameHeight: height, confidence: 1) }
+                for track in pipeline.tracker.tracks where track.confirmed && track.misses == 0 && track.objectClass == .person {
+                    hyp += MOTRow.line(frameIndex: i, id: track.id, rect: track.lastRect, frameWidth: width, frameHeight: height, confidence: track.confidence)
+                }
+            }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mot-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try gt.write(to: dir.appendingPathComponent("gt.csv"), atomically: true, encoding: .utf8)
+            try hyp.write(to: dir.appendingPathComponent("hyp.csv"), atomically: true, encoding: .utf8)
+            let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
+            let result = try ProcessRunner.runTool("/usr/bin/env", [
+                python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path,
+                dir.appendingPathComponent("gt.csv").path, dir.appendingPathComponent("hyp.csv").path,
+            ])
+            try #require(result.status == 0, "mot_score.py: \(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            return (object["mota"] as? Double ?? -99, object["idf1"] as? Double ?? 0)
+        }
+        let heuristic = try score(neural: false), neural = try score(neural: true)
+        print("MOT people-and-shadow heuristic mota=\(heuristic.mota) idf1=\(heuristic.idf1) neural mota=\(neural.mota) idf1=\(neural.idf1)")
+        #expect(neural.mota > heuristic.mota, "the detector removes the shadow's false positives")
+        #expect(neural.idf1 > heuristic.idf1)
+        #expect(neural.mota >= 0.5, "MOTA \(neural.mota)")
     }
 
     @Test func theBudget_sharesInferencesFairly_andRefillsWithTime() {
