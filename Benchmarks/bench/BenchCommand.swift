@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "citywatch benchmarks. Each suite prints a table, or JSON lines with --json.",
-        subcommands: [WireSuite.self, VisionSuite.self, IngestSuite.self, SpoolSuite.self, DrainSuite.self, ScenarioSuite.self]
+        subcommands: [WireSuite.self, VisionSuite.self, IngestSuite.self, SpoolSuite.self, DrainSuite.self, ScenarioSuite.self, DetectorSuite.self]
     )
 }
 
