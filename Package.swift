@@ -90,7 +90,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EdgeAgentMain",
-            dependencies: ["EdgeAgent"],
+            dependencies: ["EdgeAgent", "Shared"],
             path: "Sources/EdgeAgent/Main",
             swiftSettings: strictSettings
         ),
@@ -122,7 +122,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AggregatorMain",
-            dependencies: ["Aggregator"],
+            dependencies: ["Aggregator", "Shared"],
             path: "Sources/Aggregator/Main",
             swiftSettings: strictSettings
         ),

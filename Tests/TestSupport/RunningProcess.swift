@@ -21,7 +21,8 @@ public final class RunningProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        // Servers started by tests stop when the test process dies, however it dies (ParentWatch).
+        process.environment = ProcessInfo.processInfo.environment.merging(["CITYWATCH_EXIT_WITH_PARENT": "1"].merging(environment) { $1 }) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
