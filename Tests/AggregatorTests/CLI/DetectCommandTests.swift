@@ -88,4 +88,29 @@ import TestSupport
         let bogus = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--detector", "magic"])
         #expect(bogus.status != 0 && bogus.stderr.contains("heuristic or neural"))
     }
+
+    /// A people-free clip with heavy motion (ffmpeg): the lights switch every 3 s, the sensor is
+    /// noisy, and a person-shaped shadow crosses the view. Size and shape alone raise person
+    /// intrusions; with the detector there are none.
+    @Test func heavyMotionWithoutPeople_raisesNoPersonAlarm_withTheDetector() throws {
+        let dir = try TestPaths.temporaryDirectory("detect-heavy")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let clip = dir.appendingPathComponent("heavy.mp4").path
+        let made = try ProcessRunner.runTool("/usr/bin/ffmpeg", [
+            "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x6e6e6e:s=640x360:r=5:d=14", "-f", "lavfi", "-i", "color=c=0x232323:s=52x160:r=5:d=14",
+            "-filter_complex",
+            "[0][1]overlay=x='if(lt(t,2),-1000,30+(t-2)*35)':y=15:shortest=1,eq=brightness='if(lt(mod(t\\,6)\\,3)\\,0\\,0.2)':eval=frame,noise=c0s=8:allf=t",
+            "-t", "14", "-pix_fmt", "yuv420p", clip,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        func personStarts(_ detector: String) throws -> Int {
+            let result = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--detector", detector, "--model-dir", models, "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try result.stdout.split(separator: "\n").map { try Event.fromJSONLine(String($0)) }
+                .filter { $0.phase == .start && $0.attributes["object_class"] == .string("person") }.count
+        }
+        #expect(try personStarts("heuristic") > 0, "size and shape alone take the shadow for a person")
+        #expect(try personStarts("neural") == 0)
+    }
 }
