@@ -56,8 +56,9 @@ import TestSupport
         return Frame(width: width, height: height, luma: luma, chroma: ChromaPlanes(cb: cb, cr: cr), index: index, captureTimeMs: Int64(index) * 200)
     }
 
-    /// Intrusion events started while `sprite` walks across the view at 5 fps.
-    static func intrusions(sprite: (pixels: [UInt8], width: Int, height: Int), neural: Bool) throws -> [Event] {
+    /// A 640×360 pipeline with the whole-frame rules; with `neural`, people confirmed by the
+    /// detector at 4 inferences a second.
+    static func pipeline(neural: Bool) throws -> CameraPipeline {
         var configuration = CameraPipeline.Configuration()
         configuration.rules = CameraRules.wholeFrame
         var detector: (any ObjectDetector)? = nil
@@ -66,7 +67,12 @@ import TestSupport
                 detector: try NeuralPersonDetectorTests.detector(), budget: InferenceBudget(perSecond: 4, cameras: ["cam-1"]), minScore: 0.5)
             detector = setup.objectDetector(camera: "cam-1", objects: configuration.objects, width: width, height: height, logger: Logger(label: "test"))
         }
-        var pipeline = CameraPipeline(cameraID: "cam-1", width: width, height: height, configuration: configuration, ids: EventIDAllocator(), detector: detector)
+        return CameraPipeline(cameraID: "cam-1", width: width, height: height, configuration: configuration, ids: EventIDAllocator(), detector: detector)
+    }
+
+    /// Intrusion events started while `sprite` walks across the view at 5 fps.
+    static func intrusions(sprite: (pixels: [UInt8], width: Int, height: Int), neural: Bool) throws -> [Event] {
+        var pipeline = try pipeline(neural: neural)
         var events: [Event] = []
         for i in 0..<70 {
             // Ten empty frames to learn the background, then 12 s of walking.
@@ -120,15 +126,7 @@ import TestSupport
             return (f, px < width ? truth : nil)
         }
         func score(neural: Bool) throws -> (mota: Double, idf1: Double) {
-            var configuration = CameraPipeline.Configuration()
-            configuration.rules = CameraRules.wholeFrame
-            var detector: (any ObjectDetector)? = nil
-            if neural {
-                let setup = NeuralSetup(
-                    detector: try NeuralPersonDetectorTests.detector(), budget: InferenceBudget(perSecond: 4, cameras: ["cam-1"]), minScore: 0.5)
-                detector = setup.objectDetector(camera: "cam-1", objects: configuration.objects, width: width, height: height, logger: Logger(label: "test"))
-            }
-            var pipeline = CameraPipeline(cameraID: "cam-1", width: width, height: height, configuration: configuration, ids: EventIDAllocator(), detector: detector)
+            var pipeline = try Self.pipeline(neural: neural)
             var events: [Event] = []
             var gt = "", hyp = ""
             for i in 0..<70 {
