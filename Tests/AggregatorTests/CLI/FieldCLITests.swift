@@ -150,7 +150,10 @@ import TestSupport
         _ = try await missing.agent!.waitFor("person detector unavailable")
         let fallback = try missing.json(["status"])["cameras"] as? [[String: Any]]
         #expect(fallback?.first?["detector"] as? String == "heuristic (person detector unavailable)")
-        #expect((fallback?.first?["frames"] as? Int ?? 0) >= 0 && missing.agent!.isRunning, "the camera keeps running")
+        let analysing = try await waitFor(.seconds(30)) {
+            ((try missing.json(["status"])["cameras"] as? [[String: Any]])?.first?["frames"] as? Int ?? 0) > 0
+        }
+        #expect(analysing && missing.agent!.isRunning, "the camera keeps analysing frames")
         await missing.cleanUp()
 
         let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
