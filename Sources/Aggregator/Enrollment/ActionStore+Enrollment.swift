@@ -41,14 +41,6 @@ extension ActionStore {
         }
     }
 
-    /// The latest certificate expiry issued to each agent (enrollment and renewals).
-    func certificateExpiries() throws -> [String: Int64] {
-        try queue.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT agent_id, max(not_after_ms) AS not_after FROM issued_certificates GROUP BY agent_id")
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0["agent_id"], $0["not_after"]) })
-        }
-    }
-
     /// Refuses the agent from now on (batches, renewals, enrollment); false when already revoked.
     func revokeAgent(_ agent: String, reason: String, nowMs: Int64) throws -> Bool {
         try queue.write { db in
