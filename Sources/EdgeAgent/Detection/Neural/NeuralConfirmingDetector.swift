@@ -24,6 +24,10 @@ struct NeuralConfirmingDetector: ObjectDetector {
     }
 
     private var verdicts: [Verdict] = []
+    // Made once: a metric handle per inference would look the registry up on the frame path.
+    private let skipped: Counter
+    private let confirmed: Counter
+    private let rejected: Counter
     static let verdictLifetimeMs: Int64 = 1_500
 
     init(heuristic: HeuristicObjectDetector, neural: NeuralPersonDetector, budget: InferenceBudget, cameraID: String, minScore: Double = 0.5, logger: Logger) {
@@ -33,6 +37,9 @@ struct NeuralConfirmingDetector: ObjectDetector {
         self.cameraID = cameraID
         self.minScore = minScore
         self.logger = logger
+        skipped = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "skipped")])
+        confirmed = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "person")])
+        rejected = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "none")])
     }
 
     mutating func detect(blobs: [Blob], gridWidth: Int, gridHeight: Int, frame: Frame, into detections: inout [Detection]) {
@@ -47,7 +54,7 @@ struct NeuralConfirmingDetector: ObjectDetector {
                     verdict = infer(frame, rect: rect, timeMs: now)
                     if let verdict { verdicts.append(verdict) }
                 } else {
-                    Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "skipped")]).increment()
+                    skipped.increment()
                 }
             }
             if let score = verdict?.score {
@@ -75,7 +82,7 @@ struct NeuralConfirmingDetector: ObjectDetector {
                 let covers = c.x >= box.x && c.x <= box.x + box.width && c.y >= box.y && c.y <= box.y + box.height
                 return box.intersectionOverUnion(rect) >= 0.2 || covers ? p.score : nil
             }.max()
-            Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", best == nil ? "none" : "person")]).increment()
+            (best == nil ? rejected : confirmed).increment()
             return Verdict(rect: rect, timeMs: timeMs, score: best)
         } catch {
             logger.warning("person detector failed on a frame", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
