@@ -106,10 +106,10 @@ enum AdminRoutes {
     static func requeue(_ request: Request, _ context: AdminContext) async throws -> Response {
         let names: [String]
         if try flag(request, "all") {
-            names = context.deadLetters.list().map(\.file)
+            names = context.deadLetters.names()
         } else if let file = request.uri.queryParameters.get("file") {
             guard DeadLetters.isDeadLetter(file) else { throw AdminFailure.badRequest(DeadLetterError.notADeadLetter(file).description) }
-            guard context.deadLetters.list().contains(where: { $0.file == file }) else { throw AdminFailure.notFound("no dead letter '\(file)'") }
+            guard context.deadLetters.exists(file) else { throw AdminFailure.notFound("no dead letter '\(file)'") }
             names = [file]
         } else {
             throw AdminFailure.badRequest("say which dead letter: file=NAME or all=true")

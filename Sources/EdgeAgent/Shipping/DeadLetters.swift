@@ -20,8 +20,7 @@ struct DeadLetters: Sendable {
 
     /// Every dead letter, oldest first; each is decoded to count its events (or say why not).
     func list() -> [Entry] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter(Self.isDeadLetter).compactMap { name -> Entry? in
+        return names().compactMap { name -> Entry? in
             let path = directory + "/" + name
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
             let modified = (attributes[.modificationDate] as? Date) ?? .distantPast
@@ -32,7 +31,12 @@ struct DeadLetters: Sendable {
         }.sorted { ($0.modifiedMs, $0.file) < ($1.modifiedMs, $1.file) }
     }
 
-    var count: Int { ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter(Self.isDeadLetter).count }
+    /// The dead letters' file names, without decoding them.
+    func names() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter(Self.isDeadLetter).sorted() }
+
+    var count: Int { names().count }
+
+    func exists(_ name: String) -> Bool { Self.isDeadLetter(name) && FileManager.default.fileExists(atPath: directory + "/" + name) }
 
     /// The events of one dead letter.
     func events(in name: String) throws -> [Event] {
