@@ -11,21 +11,7 @@ enum ConfigRedaction {
     }
 
     static func redactLine(_ line: String) -> String {
-        var line = line
-        // URL credentials, anywhere on the line.
-        var searchFrom = line.startIndex
-        while let scheme = line.range(of: "://", range: searchFrom..<line.endIndex) {
-            let rest = line[scheme.upperBound...]
-            let end = rest.firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "," || $0 == "}" || $0 == "]" } ?? line.endIndex
-            if let at = line[scheme.upperBound..<end].lastIndex(of: "@"),
-                let colon = line[scheme.upperBound..<at].firstIndex(of: ":")
-            {
-                line.replaceSubrange(line.index(after: colon)..<at, with: "***")
-            }
-            searchFrom = line.index(scheme.upperBound, offsetBy: 0)
-            if searchFrom >= line.endIndex { break }
-            searchFrom = line.index(after: searchFrom)
-        }
+        let line = SourceURL.redactingCredentials(in: line)
         // `key: value` where the key names a secret.
         guard let colon = line.firstIndex(of: ":") else { return line }
         let key = line[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "-\"' ")).lowercased()

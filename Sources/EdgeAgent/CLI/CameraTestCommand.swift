@@ -104,7 +104,7 @@ struct CameraTestCommand: AsyncParsableCommand {
             let stream = (object["streams"] as? [[String: Any]])?.first
         else {
             let why = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            report.probeError = why.isEmpty ? "no video stream" : SourceURL.redacting(source, in: why)
+            report.probeError = why.isEmpty ? "no video stream" : SourceURL.redactingCredentials(in: why)
             return
         }
         report.codec = stream["codec_name"] as? String

@@ -252,7 +252,7 @@ final class StderrLogger: Sendable {
                 let nowS = Date().timeIntervalSince1970
                 if nowS - lastMs >= 1 {
                     let line = String(decoding: data.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    logger.warning("ffmpeg", metadata: ["camera.url": "\(SourceURL.redacted(url))", "ffmpeg.stderr": "\(SourceURL.redacting(url, in: String(line)))", "suppressed": "\(suppressed)"])
+                    logger.warning("ffmpeg", metadata: ["camera.url": "\(SourceURL.redacted(url))", "ffmpeg.stderr": "\(SourceURL.redactingCredentials(in: String(line)))", "suppressed": "\(suppressed)"])
                     lastMs = nowS
                     suppressed = 0
                 } else {

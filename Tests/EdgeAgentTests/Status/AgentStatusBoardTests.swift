@@ -122,7 +122,7 @@ import Testing
         #expect(SourceURL.redacted("rtsp://admin:hunter2@10.0.0.1/stream") == "rtsp://admin:***@10.0.0.1/stream")
         #expect(SourceURL.redacted("rtsp://10.0.0.1/stream") == "rtsp://10.0.0.1/stream")
         #expect(SourceURL.redacted("rtsp://admin@10.0.0.1/") == "rtsp://admin@10.0.0.1/")
-        #expect(SourceURL.redacting("rtsp://a:b@h/x", in: "rtsp://a:b@h/x: 401 Unauthorized") == "rtsp://a:***@h/x: 401 Unauthorized")
+        #expect(SourceURL.redactingCredentials(in: "rtsp://a:b@h/x: 401 Unauthorized") == "rtsp://a:***@h/x: 401 Unauthorized")
         let yaml = """
             cameras:
               - {id: c1, source: "rtsp://u:p4ss@cam/1"}
