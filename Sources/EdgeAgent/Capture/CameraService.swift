@@ -65,12 +65,9 @@ struct CameraService: Service {
         let started = ContinuousClock.now
         pipeline.process(frame, into: &events)
         guard let board else { return }
-        let elapsed = ContinuousClock.now - started
-        let nanos = UInt64(max(0, elapsed.components.seconds)) * 1_000_000_000 + UInt64(max(0, elapsed.components.attoseconds / 1_000_000_000))
-        board.frameAnalysed(
-            camera: camera.id, width: frame.width, height: frame.height, detectionNanos: nanos,
-            nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-        let wanted = board.wantsSnapshot(camera.id)
+        let wanted = board.frameAnalysed(
+            camera: camera.id, width: frame.width, height: frame.height,
+            detectionNanos: UInt64(max(0, (ContinuousClock.now - started).seconds * 1e9)), nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         let commanded = controls?.snapshotRequest(for: camera.id) != nil
         guard wanted || commanded else { return }
         let rgb = SnapshotRenderer(frame: frame, rules: pipeline.configuration.rules, tracks: pipeline.tracker.tracks.filter(\.confirmed)).render()

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Shared
 import Synchronization
@@ -39,8 +40,7 @@ final class AgentStatusBoard: Sendable {
         var cameras: [String: Camera] = [:]
         var order: [String] = []
         var link = LinkStatus(state: "idle", batchesAcked: 0, retries: 0, deadLettered: 0)
-        var recent: [Event] = []
-        var recentStart = 0
+        var recent = Deque<Event>()
         var followers: [UInt64: AsyncStream<Event>.Continuation] = [:]
         var snapshotWaiters: [String: [UInt64: CheckedContinuation<[UInt8], any Error>]] = [:]
         var health: AgentHealth?
@@ -60,15 +60,19 @@ final class AgentStatusBoard: Sendable {
 
     // MARK: written by the camera loops
 
-    func frameAnalysed(camera: String, width: Int, height: Int, detectionNanos: UInt64, nowMs: Int64) {
+    /// Counts an analysed frame; true when someone waits for a snapshot of this camera (one lock
+    /// per frame for both).
+    @discardableResult
+    func frameAnalysed(camera: String, width: Int, height: Int, detectionNanos: UInt64, nowMs: Int64) -> Bool {
         state.withLock { s in
-            guard var c = s.cameras[camera] else { return }
+            guard var c = s.cameras[camera] else { return false }
             c.width = width
             c.height = height
             c.frames &+= 1
             c.detectionNanos &+= detectionNanos
             c.lastFrameMs = nowMs
             s.cameras[camera] = c
+            return !(s.snapshotWaiters[camera]?.isEmpty ?? true)
         }
     }
 
@@ -98,12 +102,8 @@ final class AgentStatusBoard: Sendable {
                         s.cameras[event.cameraID]?.tamper.insert(event.kind.rawValue)
                     }
                 }
-                if s.recent.count < Self.recentEventCapacity {
-                    s.recent.append(event)
-                } else {
-                    s.recent[s.recentStart] = event
-                    s.recentStart = (s.recentStart + 1) % Self.recentEventCapacity
-                }
+                if s.recent.count == Self.recentEventCapacity { s.recent.removeFirst() }
+                s.recent.append(event)
                 for follower in s.followers.values { follower.yield(event) }
             }
         }
@@ -188,8 +188,7 @@ final class AgentStatusBoard: Sendable {
     /// The last `limit` events, oldest first.
     func recentEvents(limit: Int) -> [Event] {
         state.withLock { s in
-            let ordered = Array(s.recent[s.recentStart...] + s.recent[..<s.recentStart])
-            return Array(ordered.suffix(max(0, limit)))
+            Array(s.recent.suffix(max(0, limit)))
         }
     }
 

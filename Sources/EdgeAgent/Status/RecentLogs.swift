@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Logging
 import Synchronization
@@ -6,23 +7,19 @@ import Synchronization
 /// journald, or a technician without access to it, still gets them).
 final class RecentLogs: Sendable {
     let capacity: Int
-    private let lines = Mutex<(buffer: [String], start: Int)>(([], 0))
+    private let lines = Mutex(Deque<String>())
 
     init(capacity: Int = 1_000) { self.capacity = capacity }
 
     func append(_ line: String) {
         lines.withLock { l in
-            if l.buffer.count < capacity {
-                l.buffer.append(line)
-            } else {
-                l.buffer[l.start] = line
-                l.start = (l.start + 1) % capacity
-            }
+            if l.count == capacity { l.removeFirst() }
+            l.append(line)
         }
     }
 
     /// Oldest first.
-    var all: [String] { lines.withLock { Array($0.buffer[$0.start...] + $0.buffer[..<$0.start]) } }
+    var all: [String] { lines.withLock { Array($0) } }
 
     /// swift-log to standard error and into `logs`, at one level.
     static func bootstrap(level: Logger.Level, into logs: RecentLogs) {
@@ -49,7 +46,7 @@ final class RecentLogs: Sendable {
         func log(event: LogEvent) {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
             let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
-            let time = ISO8601DateFormatter().string(from: Date())
+            let time = Date().formatted(.iso8601)
             logs.append("\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)")
         }
     }
