@@ -42,7 +42,8 @@ struct CertificateRenewalService: Service {
                             logger.warning("certificate renewal failed; will retry", metadata: ["error": "\(error)", "failures": "\(failures)"])
                         }
                     }
-                    delay = (currentPolicy() ?? policy).nextCheckDelayMs(nowMs: Int64(Date().timeIntervalSince1970 * 1000), failures: failures)
+                    // After a renewal the old policy says "due": the next look, a second later, reads the new certificate.
+                    delay = policy.nextCheckDelayMs(nowMs: Int64(Date().timeIntervalSince1970 * 1000), failures: failures)
                 }
                 do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
             }
