@@ -157,9 +157,11 @@ struct CameraTestCommand: AsyncParsableCommand {
                 return nil
             }
             var result: Measurement?
-            while let next = await group.next() {
-                if let next { result = next } else { group.cancelAll() }
-                if result != nil { group.cancelAll() }
+            // Whichever ends first (the stream, or the time limit) ends the other; the measurement
+            // returns what it saw when cancelled.
+            for await next in group {
+                group.cancelAll()
+                if let next { result = next }
             }
             return result ?? Measurement()
         }
