@@ -102,7 +102,7 @@ import TestSupport
         #expect(spool["oldest_event_age_ms"] as? Int != nil)
 
         // The unreachable camera is reported as video loss (its tamper state), once ffmpeg gave up a first time.
-        let lost = try await waitFor(.seconds(30)) {
+        let lost = try await eventually(.seconds(30)) {
             let c = try box.json(["status"])["cameras"] as? [[String: Any]]
             return (c?.last?["tamper"] as? [String])?.contains("video_loss") == true
         }
@@ -150,7 +150,7 @@ import TestSupport
         _ = try await missing.agent!.waitFor("person detector unavailable")
         let fallback = try missing.json(["status"])["cameras"] as? [[String: Any]]
         #expect(fallback?.first?["detector"] as? String == "heuristic (person detector unavailable)")
-        let analysing = try await waitFor(.seconds(30)) {
+        let analysing = try await eventually(.seconds(30)) {
             ((try missing.json(["status"])["cameras"] as? [[String: Any]])?.first?["frames"] as? Int ?? 0) > 0
         }
         #expect(analysing && missing.agent!.isRunning, "the camera keeps analysing frames")
@@ -185,7 +185,7 @@ import TestSupport
         let requeued = try box.cli(["spool", "requeue", name, "--json"])
         #expect(requeued.status == 0 && requeued.stdout.contains(#""events":5"#), "\(requeued.stdout) \(requeued.stderr)")
         #expect(!FileManager.default.fileExists(atPath: letters.appendingPathComponent(name).path), "requeued means removed")
-        let stored = try await waitFor(.seconds(30)) {
+        let stored = try await eventually(.seconds(30)) {
             let out = try ProcessRunner.runTool("/usr/bin/python3", [
                 "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute(\"SELECT count(*) FROM events WHERE camera_id='cam-1-01'\").fetchone()[0])",
                 aggregator.databasePath,
@@ -294,14 +294,5 @@ import TestSupport
         #expect(dead.status == 2 && dead.stdout.contains("probe failed") && dead.stdout.contains("no frames") && !dead.stdout.contains("hunter2"), "\(dead.stdout)")
         let unknown = try ProcessRunner.run("edge-agent", ["cameras", "test", "cam-nope", "--config", box.configPath])
         #expect(unknown.status == 64 && unknown.stderr.contains("cam-1-01, cam-1-02, cam-clip"))
-    }
-
-    private func waitFor(_ timeout: Duration, _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(300))
-        }
-        return try condition()
     }
 }

@@ -82,27 +82,11 @@ import TestSupport
             _ = try await agent.waitFor("agent running")
         }
 
-        func storedCount() throws -> Int {
-            let out = try ProcessRunner.runTool("/usr/bin/python3", [
-                "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute(\"SELECT count(*) FROM events WHERE agent_id='agent-1'\").fetchone()[0])",
-                aggregator.databasePath,
-            ])
-            return Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-        }
+        func storedCount() throws -> Int { try stored().rows }
 
-        func stored() throws -> (ids: Set<Int64>, rows: Int) {
-            let out = try ProcessRunner.runTool("/usr/bin/python3", [
-                "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); [print(r[0]) for r in c.execute(\"SELECT event_id FROM events WHERE agent_id='agent-1'\")]",
-                aggregator.databasePath,
-            ])
-            let ids = out.stdout.split(separator: "\n").compactMap { Int64($0) }
-            return (Set(ids), ids.count)
-        }
+        func stored() throws -> (ids: Set<Int64>, rows: Int) { try aggregator.storedEvents(agent: "agent-1") }
 
-        var journalled: Set<Int64> {
-            let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
-            return Set(text.split(separator: "\n").compactMap { UInt64($0) }.map { Int64(bitPattern: $0) })
-        }
+        var journalled: Set<Int64> { durableIDs(journal: journal) }
 
         /// POST /v1/renew on the ingest listener with the enrolled certificate and a CSR for `identity`.
         func renew(asking identity: String) async throws -> (status: Int, body: String) {
@@ -118,14 +102,6 @@ import TestSupport
             return (Int(response.status.code), String(buffer: body))
         }
 
-        func waitUntil(_ timeout: Duration, _ condition: () throws -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if try condition() { return true }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            return try condition()
-        }
 
         func cleanUp() async {
             _ = await agent?.terminate()
@@ -188,7 +164,7 @@ import TestSupport
         try await fleet.start()
         #expect(try fleet.enroll(try fleet.token(agent: "agent-1")).status == 0)
         try await fleet.startAgent()
-        #expect(try await fleet.waitUntil(.seconds(30)) { try fleet.storedCount() > 0 }, "events arrive with the enrolled certificate")
+        #expect(try await eventually(.seconds(30)) { try fleet.storedCount() > 0 }, "events arrive with the enrolled certificate")
 
         let revoke = try ProcessRunner.run("aggregator", ["agent", "revoke", "agent-1", "--config", fleet.aggregator.configPath, "--reason", "stolen box"])
         #expect(revoke.status == 0 && revoke.stdout.contains("revoked"), "\(revoke.stderr)")
@@ -204,7 +180,7 @@ import TestSupport
             frozen = now
         }
         #expect(stable, "a revoked agent's batches are refused")
-        #expect(try await fleet.waitUntil(.seconds(30)) { fleet.journalled.count > frozen }, "…while the agent keeps spooling")
+        #expect(try await eventually(.seconds(30)) { fleet.journalled.count > frozen }, "…while the agent keeps spooling")
         try await Task.sleep(for: .seconds(2))
         #expect(try fleet.storedCount() == frozen)
 
@@ -220,7 +196,7 @@ import TestSupport
         #expect(await fleet.agent!.terminate() == 0)
         try await fleet.startAgent()
         let journalled = fleet.journalled
-        let delivered = try await fleet.waitUntil(.seconds(60)) { journalled.isSubset(of: try fleet.stored().ids) }
+        let delivered = try await eventually(.seconds(60)) { journalled.isSubset(of: try fleet.stored().ids) }
         let stored = try fleet.stored()
         #expect(delivered, "\(journalled.subtracting(stored.ids).count) durable events missing after reinstatement")
         #expect(stored.rows == stored.ids.count, "no event stored twice")
@@ -241,11 +217,11 @@ import TestSupport
         let wait = original.notValidAfter.timeIntervalSinceNow + 2
         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         let before = try fleet.storedCount()
-        #expect(try await fleet.waitUntil(.seconds(20)) { try fleet.storedCount() > before }, "events flow after the first certificate expired")
+        #expect(try await eventually(.seconds(20)) { try fleet.storedCount() > before }, "events flow after the first certificate expired")
 
         // Everything made durable so far, under either certificate, is delivered exactly once.
         let journalled = fleet.journalled
-        let delivered = try await fleet.waitUntil(.seconds(30)) { journalled.isSubset(of: try fleet.stored().ids) }
+        let delivered = try await eventually(.seconds(30)) { journalled.isSubset(of: try fleet.stored().ids) }
         #expect(await fleet.agent!.terminate() == 0)
         fleet.agent = nil
         let stored = try fleet.stored()

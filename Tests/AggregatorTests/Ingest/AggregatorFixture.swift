@@ -102,6 +102,17 @@ final class AggregatorFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// (event ids, rows) of `agent` in the SQLite store, read beside the running server.
+    func storedEvents(agent: String) throws -> (ids: Set<Int64>, rows: Int) {
+        let out = try ProcessRunner.runTool("/usr/bin/python3", [
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); [print(r[0]) for r in c.execute('SELECT event_id FROM events WHERE agent_id=?', (sys.argv[2],))]",
+            databasePath, agent,
+        ])
+        let ids = out.stdout.split(separator: "\n").compactMap { Int64($0) }
+        return (Set(ids), ids.count)
+    }
+
     /// An HTTPS client presenting `agent`'s certificate (nil: no client certificate).
     func client(agent: String?, http1Only: Bool = false) throws -> HTTPClient {
         var tls: TLSConfiguration

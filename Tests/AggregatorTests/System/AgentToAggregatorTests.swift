@@ -57,21 +57,10 @@ import TestSupport
             _ = try await agent.waitFor("agent running")
         }
 
-        var journalled: Set<Int64> {
-            let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
-            return Set(text.split(separator: "\n").compactMap { UInt64($0) }.map { Int64(bitPattern: $0) })
-        }
+        var journalled: Set<Int64> { durableIDs(journal: journal) }
 
         /// (event ids, rows) of agent-1 in the store, read beside the running server.
-        func stored() throws -> (ids: Set<Int64>, rows: Int) {
-            let out = try ProcessRunner.runTool("/usr/bin/python3", [
-                "-c",
-                "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); [print(r[0]) for r in c.execute(\"SELECT event_id FROM events WHERE agent_id='agent-1'\")]",
-                aggregator.databasePath,
-            ])
-            let ids = out.stdout.split(separator: "\n").compactMap { Int64($0) }
-            return (Set(ids), ids.count)
-        }
+        func stored() throws -> (ids: Set<Int64>, rows: Int) { try aggregator.storedEvents(agent: "agent-1") }
 
         /// Waits (bounded) until every journalled id is stored.
         func waitForDelivery(timeout: Duration = .seconds(60)) async throws -> (missing: Set<Int64>, rows: Int, ids: Int) {

@@ -79,7 +79,7 @@ import TestSupport
             "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "CITYWATCH_FAULT_STALL_FILE": stallFile,
         ])
         _ = try await agent.waitFor("admin socket listening")
-        #expect(try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1") >= 3 }, "the agent pings while it runs")
+        #expect(try await eventually(.seconds(30)) { notify.count("WATCHDOG=1") >= 3 }, "the agent pings while it runs")
         #expect(notify.count("READY=1") == 1)
         #expect(notify.count("STATUS=") >= 1)
 
@@ -99,21 +99,12 @@ import TestSupport
         // When the spool answers again, so do the pings.
         try FileManager.default.removeItem(atPath: stallFile)
         let released = ContinuousClock.now
-        let resumed = try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1", since: released) >= 2 }
+        let resumed = try await eventually(.seconds(30)) { notify.count("WATCHDOG=1", since: released) >= 2 }
         #expect(resumed, "pings resume once the spool answers again")
         #expect(await agent.terminate() == 0)
         notify.close()
         pki.cleanUp()
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func waitFor(_ timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return condition()
     }
 
     @Test func theAggregatorSaysReady_pingsWhileItsStoreAnswers_andSurvivesSIGHUP() async throws {
@@ -123,7 +114,7 @@ import TestSupport
             "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000",
         ])
         _ = try await server.waitFor("ingest listening")
-        #expect(try await waitFor(.seconds(30)) { notify.count("WATCHDOG=1") >= 3 }, "the aggregator pings while its store answers")
+        #expect(try await eventually(.seconds(30)) { notify.count("WATCHDOG=1") >= 3 }, "the aggregator pings while its store answers")
         #expect(notify.count("READY=1") == 1)
         // Without a scenario directory there is nothing to reload, and SIGHUP must not end it.
         kill(server.pid, SIGHUP)
