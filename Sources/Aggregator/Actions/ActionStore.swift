@@ -11,6 +11,8 @@ final class ActionStore: Sendable {
     let queue: DatabaseQueue
     /// Agents with commands not yet reported on: the ack path asks the database only for these.
     private let agentsWithOpenCommands = Mutex<Set<String>>([])
+    /// Revoked agents as last read, and when: the batch path reads the table at most once a second.
+    let revokedSnapshot = Mutex<(agents: Set<String>, readAt: ContinuousClock.Instant?)>(([], nil))
 
     init(path: String) throws {
         var configuration = Configuration()

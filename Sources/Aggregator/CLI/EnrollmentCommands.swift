@@ -53,7 +53,7 @@ struct AgentRevocationCommand: ParsableCommand {
 
         func run() throws {
             let revoked = try options.store().revokeAgent(agent, reason: reason, nowMs: TokenCommand.nowMs)
-            print(revoked ? "agent \(agent) revoked: the aggregator refuses it from its next request" : "agent \(agent) was already revoked")
+            print(revoked ? "agent \(agent) revoked: the aggregator refuses its batches within a second, its renewals at once" : "agent \(agent) was already revoked")
         }
     }
 

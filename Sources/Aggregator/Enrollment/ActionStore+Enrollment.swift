@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Enrollment tokens, revoked agents and the certificates issued, in the operations database.
 extension ActionStore {
@@ -46,6 +47,7 @@ extension ActionStore {
         try queue.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO revoked_agents (agent_id, revoked_ms, reason) VALUES (?, ?, ?)", arguments: [agent, nowMs, reason])
+            revokedSnapshot.withLock { $0.readAt = nil }
             return db.changesCount == 1
         }
     }
@@ -54,13 +56,27 @@ extension ActionStore {
     func reinstateAgent(_ agent: String) throws -> Bool {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM revoked_agents WHERE agent_id = ?", arguments: [agent])
+            revokedSnapshot.withLock { $0.readAt = nil }
             return db.changesCount == 1
         }
     }
 
-    /// Asked on every batch: a revocation takes effect at the agent's next request.
+    /// Asked by renewals and the CLI: read from the table.
     func isRevoked(_ agent: String) throws -> Bool {
         try queue.read { db in try Self.isRevoked(db, agent) }
+    }
+
+    /// Asked on every batch: the revoked set is read from the table at most once a second, so the
+    /// ingest path does not queue behind the operations database's writes (fsynced activations,
+    /// outbox, incidents). A revocation by `aggregator agent revoke` (another process) takes effect
+    /// within a second; one made by this process at once.
+    func isRevokedRecently(_ agent: String, now: ContinuousClock.Instant = .now) throws -> Bool {
+        if let cached = revokedSnapshot.withLock({ s in s.readAt.map { now - $0 < .seconds(1) } == true ? s.agents : nil }) {
+            return cached.contains(agent)
+        }
+        let agents = Set(try queue.read { db in try String.fetchAll(db, sql: "SELECT agent_id FROM revoked_agents") })
+        revokedSnapshot.withLock { $0 = (agents, now) }
+        return agents.contains(agent)
     }
 
     func revokedAgents() throws -> [(agent: String, revokedMs: Int64, reason: String)] {

@@ -45,7 +45,7 @@ enum IngestServer {
         } catch {
             return failure(.forbidden("bad_identity", "\(error)"), settings)
         }
-        if let actions = ingestor.actions, (try? actions.isRevoked(agent)) != false {
+        if let actions = ingestor.actions, (try? actions.isRevokedRecently(agent)) != false {
             // 401, not 403: the agent keeps its events spooled (403 would dead-letter them) until it
             // is reinstated or re-enrolled.
             return failure(
