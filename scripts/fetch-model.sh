@@ -89,7 +89,7 @@ verify_sha256() {  # FILE EXPECTED -> exits non-zero with a message on mismatch
   [ "$got" = "$2" ] || die "checksum mismatch for $1: expected sha256 $2, got $got"
 }
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=fetch
 prune_venv=0
