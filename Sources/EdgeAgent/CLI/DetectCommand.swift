@@ -97,7 +97,7 @@ struct DetectCommand: AsyncParsableCommand {
         output.close()
         let elapsed = ContinuousClock.now - started
         let seconds = elapsed.seconds
-        DetectSummary(camera: camera.id, statistics: finished.statistics, seconds: seconds).print()
+        DetectSummary(camera: camera.id, statistics: finished.statistics, seconds: seconds, inferences: neural?.detector.runCount).print()
         if finished.statistics.frames == 0 { throw ExitCode(2) }
     }
 
@@ -144,6 +144,8 @@ struct DetectSummary {
     let camera: String
     let statistics: CameraPipeline.Statistics
     let seconds: Double
+    /// Person-detector inferences run, with --detector neural.
+    var inferences: Int?
 
     func print() {
         let fps = seconds > 0 ? Double(statistics.frames) / seconds : 0
@@ -153,6 +155,7 @@ struct DetectSummary {
         ]
         let kinds = statistics.eventsByKind.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         lines.append("events started: " + (kinds.isEmpty ? "none" : kinds.joined(separator: " ")))
+        if let inferences { lines.append("person detector inferences: \(inferences)") }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -7,8 +7,8 @@ import Metrics
 /// within the camera's share of the agent's inference budget. A region the detector rejects — or
 /// that no inference has looked at yet — is `unknown`, so it cannot raise person-based alarms
 /// (intrusion, loitering, crowd by default) from shadows, headlights, rain or foliage. A verdict
-/// holds for 1.5 s for a detection that overlaps it, so a walking person needs a fresh inference
-/// only a couple of times a second.
+/// holds for 1.5 s for the detection that overlaps it and follows it from frame to frame, so a
+/// walking person needs a fresh inference less than once a second.
 struct NeuralConfirmingDetector: ObjectDetector {
     var heuristic: HeuristicObjectDetector
     let neural: NeuralPersonDetector
@@ -28,6 +28,8 @@ struct NeuralConfirmingDetector: ObjectDetector {
     private let skipped: Counter
     private let confirmed: Counter
     private let rejected: Counter
+    private let inferences: Counter
+    var regions = InferenceRegions()
     static let verdictLifetimeMs: Int64 = 1_500
 
     init(heuristic: HeuristicObjectDetector, neural: NeuralPersonDetector, budget: InferenceBudget, cameraID: String, minScore: Double = 0.5, logger: Logger) {
@@ -40,50 +42,76 @@ struct NeuralConfirmingDetector: ObjectDetector {
         skipped = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "skipped")])
         confirmed = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "person")])
         rejected = Counter(label: "citywatch_agent_inferences_total", dimensions: [("camera", cameraID), ("result", "none")])
+        inferences = Counter(label: "citywatch_agent_inference_runs_total", dimensions: [("camera", cameraID)])
     }
 
     mutating func detect(blobs: [Blob], gridWidth: Int, gridHeight: Int, frame: Frame, into detections: inout [Detection]) {
         heuristic.detect(blobs: blobs, gridWidth: gridWidth, gridHeight: gridHeight, frame: frame, into: &detections)
         let now = frame.captureTimeMs
         verdicts.removeAll { now - $0.timeMs > Self.verdictLifetimeMs || $0.timeMs > now }
+        var pending: [Int] = []
         for i in detections.indices where detections[i].objectClass == .person {
             let rect = detections[i].rect
-            var verdict = verdicts.last { $0.rect.intersectionOverUnion(rect) >= 0.3 }
-            if verdict == nil {
-                if budget.admit(cameraID, nowMs: now) {
-                    verdict = infer(frame, rect: rect, timeMs: now)
-                    if let verdict { verdicts.append(verdict) }
-                } else {
-                    skipped.increment()
-                }
-            }
-            if let score = verdict?.score {
-                detections[i].confidence = score
+            if let v = verdicts.lastIndex(where: { $0.rect.intersectionOverUnion(rect) >= 0.3 }) {
+                // The verdict follows the object from frame to frame, so it holds while they walk.
+                verdicts[v].rect = rect
+                Self.apply(verdicts[v].score, to: &detections[i])
             } else {
-                // Rejected, or not looked at: not a person as far as the alarms are concerned.
-                detections[i].objectClass = .unknown
-                detections[i].confidence = 0.3
+                pending.append(i)
             }
+        }
+        guard !pending.isEmpty else { return }
+        // Nearby candidates share one inference (InferenceRegions); each region costs one token.
+        let candidates = pending.map { detections[$0].rect }
+        for region in regions.regions(for: candidates, frameWidth: frame.width, frameHeight: frame.height) {
+            var scores: [Double?] = Array(repeating: nil, count: region.members.count)
+            if budget.admit(cameraID, nowMs: now) {
+                if let found = infer(frame, region: region.rect, candidates: region.members.map { candidates[$0] }) {
+                    scores = found
+                    for (k, member) in region.members.enumerated() {
+                        verdicts.append(Verdict(rect: candidates[member], timeMs: now, score: found[k]))
+                    }
+                }
+            } else {
+                skipped.increment(by: region.members.count)
+            }
+            for (k, member) in region.members.enumerated() { Self.apply(scores[k], to: &detections[pending[member]]) }
         }
     }
 
-    /// Runs the detector on the region; the verdict says whether a person of at least `minScore`
-    /// overlaps the motion box.
-    private func infer(_ frame: Frame, rect: Rect, timeMs: Int64) -> Verdict? {
-        guard let crop = FrameCrop.rgb(frame, rect: rect) else { return nil }
+    /// A confirmed candidate takes the detector's score; a rejected or unexamined one is not a
+    /// person as far as the alarms are concerned.
+    private static func apply(_ score: Double?, to detection: inout Detection) {
+        if let score {
+            detection.confidence = score
+        } else {
+            detection.objectClass = .unknown
+            detection.confidence = 0.3
+        }
+    }
+
+    /// Runs the detector on `region` (frame fractions); per candidate, the best score of a person
+    /// of at least `minScore` that overlaps its motion box, or nil. Nil overall when it failed.
+    private func infer(_ frame: Frame, region: Rect, candidates: [Rect]) -> [Double?]? {
+        guard let crop = FrameCrop.rgb(frame, rect: region, margin: 0) else { return nil }
         do {
-            let people = try neural.detect(rgb: crop.pixels, width: crop.width, height: crop.height, minScore: minScore)
-            // Back to frame fractions, then: does one of them cover the motion box?
-            let best = people.compactMap { p -> Double? in
-                let box = Rect(
+            let people = try neural.detect(rgb: crop.pixels, width: crop.width, height: crop.height, minScore: minScore).map { p in
+                // Back to frame fractions.
+                (box: Rect(
                     x: crop.rect.x + p.x * crop.rect.width, y: crop.rect.y + p.y * crop.rect.height,
-                    width: p.width * crop.rect.width, height: p.height * crop.rect.height)
+                    width: p.width * crop.rect.width, height: p.height * crop.rect.height), score: p.score)
+            }
+            inferences.increment()
+            return candidates.map { rect in
+                // Does one of them cover the motion box?
                 let c = rect.center
-                let covers = c.x >= box.x && c.x <= box.x + box.width && c.y >= box.y && c.y <= box.y + box.height
-                return box.intersectionOverUnion(rect) >= 0.2 || covers ? p.score : nil
-            }.max()
-            (best == nil ? rejected : confirmed).increment()
-            return Verdict(rect: rect, timeMs: timeMs, score: best)
+                let best = people.filter { p in
+                    let covers = c.x >= p.box.x && c.x <= p.box.maxX && c.y >= p.box.y && c.y <= p.box.maxY
+                    return p.box.intersectionOverUnion(rect) >= 0.2 || covers
+                }.map(\.score).max()
+                (best == nil ? rejected : confirmed).increment()
+                return best
+            }
         } catch {
             logger.warning("person detector failed on a frame", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
             return nil

@@ -46,6 +46,9 @@ final class NeuralPersonDetector: Sendable {
     let files: Files
     let runtimeVersion: String
     private let handle: Mutex<OpaquePointer>
+    private let runs = Atomic<Int>(0)
+    /// Inferences run so far (tests and benchmarks count what region merging saves).
+    var runCount: Int { runs.load(ordering: .relaxed) }
 
     /// The model emits at most 100 boxes, best first.
     static let capacity = 100
@@ -81,6 +84,7 @@ final class NeuralPersonDetector: Sendable {
             }
         }
         guard count >= 0 else { throw NeuralDetectorError(String(cString: error)) }
+        runs.add(1, ordering: .relaxed)
         var found: [Detection] = []
         for i in 0..<Int(count) where Double(scores[i]) >= minScore {
             let (top, left, bottom, right) = (Double(boxes[4 * i]), Double(boxes[4 * i + 1]), Double(boxes[4 * i + 2]), Double(boxes[4 * i + 3]))
