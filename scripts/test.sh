@@ -10,6 +10,6 @@ swift build --build-tests
 # The browser, API-fuzzing, CPU-bound differential and neural-network suites (Chromium, schemathesis,
 # the naive scenario evaluator, ONNX Runtime) run on their own after the rest: on a 2-core machine they
 # would otherwise starve the suites that start and time real processes.
-heavy='DashboardTests|OperationsAPITests|EngineVersusNaiveTests|NeuralPersonDetectorTests|NeuralConfirmationTests'
+heavy='DashboardTests|OperationsAPITests|EngineVersusNaiveTests|NeuralPersonDetectorTests|NeuralConfirmationTests|RealFootageTests'
 swift test --skip-build --skip "$heavy"
 swift test --skip-build --filter "$heavy"

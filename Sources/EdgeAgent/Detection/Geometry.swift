@@ -18,10 +18,12 @@ struct Rect: Sendable, Hashable {
     var maxX: Double { x + width }
     var maxY: Double { y + height }
 
+    func intersectionArea(_ other: Rect) -> Double {
+        max(0, min(maxX, other.maxX) - max(x, other.x)) * max(0, min(maxY, other.maxY) - max(y, other.y))
+    }
+
     func intersectionOverUnion(_ other: Rect) -> Double {
-        let ix = max(0, min(maxX, other.maxX) - max(x, other.x))
-        let iy = max(0, min(maxY, other.maxY) - max(y, other.y))
-        let intersection = ix * iy
+        let intersection = intersectionArea(other)
         let union = area + other.area - intersection
         return union > 0 ? intersection / union : 0
     }

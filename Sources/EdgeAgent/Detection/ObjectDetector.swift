@@ -22,6 +22,9 @@ struct Detection: Sendable, Hashable {
     var rect: Rect
     var objectClass: ObjectClass
     var confidence: Double
+    /// False when no classifier has judged this detection (the neural detector had no budget for
+    /// it): its track keeps the class the judged frames voted for.
+    var votes = true
 }
 
 /// Turns motion blobs into classified detections. The default classifies by size and shape; a

@@ -44,7 +44,7 @@ struct Track: Sendable {
         previousBottom = bottom
         anchor = c
         stationarySinceMs = timeMs
-        votes[detection.objectClass.rawValue] &+= 1
+        if detection.votes { votes[detection.objectClass.rawValue] &+= 1 }
     }
 
     var predictedRect: Rect {
@@ -87,8 +87,10 @@ struct Track: Sendable {
         lastRect = detection.rect
         previousBottom = bottom
         bottom = detection.rect.bottomCenter
-        confidence += 0.3 * (detection.confidence - confidence)
-        votes[detection.objectClass.rawValue] &+= 1
+        if detection.votes {
+            confidence += 0.3 * (detection.confidence - confidence)
+            votes[detection.objectClass.rawValue] &+= 1
+        }
         let confirming = !confirmed && hits >= minHits
         if confirming { confirmed = true }
         let dx = c.x - firstCenter.x, dy = c.y - firstCenter.y

@@ -7,8 +7,9 @@ import Metrics
 /// within the camera's share of the agent's inference budget. A region the detector rejects — or
 /// that no inference has looked at yet — is `unknown`, so it cannot raise person-based alarms
 /// (intrusion, loitering, crowd by default) from shadows, headlights, rain or foliage. A verdict
-/// holds for 1.5 s for the detection that overlaps it and follows it from frame to frame, so a
-/// walking person needs a fresh inference less than once a second.
+/// follows the detection that overlaps it from frame to frame; it is refreshed after 1.5 s when the
+/// budget allows (candidates never judged go first) and forgotten after 5 s. Frames the budget
+/// left unjudged do not vote on the track's class.
 struct NeuralConfirmingDetector: ObjectDetector {
     var heuristic: HeuristicObjectDetector
     let neural: NeuralPersonDetector
@@ -30,7 +31,10 @@ struct NeuralConfirmingDetector: ObjectDetector {
     private let rejected: Counter
     private let inferences: Counter
     var regions = InferenceRegions()
-    static let verdictLifetimeMs: Int64 = 1_500
+    /// A verdict is looked at again after this, when the budget allows…
+    static let refreshAfterMs: Int64 = 1_500
+    /// …and forgotten after this.
+    static let verdictLifetimeMs: Int64 = 5_000
 
     init(heuristic: HeuristicObjectDetector, neural: NeuralPersonDetector, budget: InferenceBudget, cameraID: String, minScore: Double = 0.5, logger: Logger) {
         self.heuristic = heuristic
@@ -49,44 +53,54 @@ struct NeuralConfirmingDetector: ObjectDetector {
         heuristic.detect(blobs: blobs, gridWidth: gridWidth, gridHeight: gridHeight, frame: frame, into: &detections)
         let now = frame.captureTimeMs
         verdicts.removeAll { now - $0.timeMs > Self.verdictLifetimeMs || $0.timeMs > now }
-        var pending: [Int] = []
+        // Candidates never judged come first; judged ones whose verdict is getting old are looked
+        // at again when the budget allows.
+        var unexamined: [Int] = [], stale: [Int] = []
         for i in detections.indices where detections[i].objectClass == .person {
             let rect = detections[i].rect
             if let v = verdicts.lastIndex(where: { $0.rect.intersectionOverUnion(rect) >= 0.3 }) {
                 // The verdict follows the object from frame to frame, so it holds while they walk.
                 verdicts[v].rect = rect
-                Self.apply(verdicts[v].score, to: &detections[i])
+                Self.apply(verdicts[v].score, judged: true, to: &detections[i])
+                if now - verdicts[v].timeMs > Self.refreshAfterMs { stale.append(i) }
             } else {
-                pending.append(i)
+                Self.apply(nil, judged: false, to: &detections[i])
+                unexamined.append(i)
             }
         }
+        let pending = unexamined + stale
         guard !pending.isEmpty else { return }
         // Nearby candidates share one inference (InferenceRegions); each region costs one token.
         let candidates = pending.map { detections[$0].rect }
-        for region in regions.regions(for: candidates, frameWidth: frame.width, frameHeight: frame.height) {
-            var scores: [Double?] = Array(repeating: nil, count: region.members.count)
-            if budget.admit(cameraID, nowMs: now) {
-                if let found = infer(frame, region: region.rect, candidates: region.members.map { candidates[$0] }) {
-                    scores = found
-                    for (k, member) in region.members.enumerated() {
-                        verdicts.append(Verdict(rect: candidates[member], timeMs: now, score: found[k]))
-                    }
-                }
-            } else {
-                skipped.increment(by: region.members.count)
+        let grouped = regions.regions(for: candidates, frameWidth: frame.width, frameHeight: frame.height)
+        for region in grouped.sorted(by: { ($0.members.min() ?? 0) < ($1.members.min() ?? 0) }) {
+            let waiting = region.members.filter { $0 < unexamined.count }.count
+            guard budget.admit(cameraID, nowMs: now) else {
+                if waiting > 0 { skipped.increment(by: waiting) }
+                continue
             }
-            for (k, member) in region.members.enumerated() { Self.apply(scores[k], to: &detections[pending[member]]) }
+            guard let found = infer(frame, region: region.rect, candidates: region.members.map { candidates[$0] }) else { continue }
+            for (k, member) in region.members.enumerated() {
+                let rect = candidates[member]
+                verdicts.removeAll { $0.rect == rect }
+                verdicts.append(Verdict(rect: rect, timeMs: now, score: found[k]))
+                Self.apply(found[k], judged: true, to: &detections[pending[member]])
+            }
         }
     }
 
-    /// A confirmed candidate takes the detector's score; a rejected or unexamined one is not a
-    /// person as far as the alarms are concerned.
-    private static func apply(_ score: Double?, to detection: inout Detection) {
+    /// A confirmed candidate takes the detector's score; a rejected one is not a person as far as
+    /// the alarms are concerned; an unexamined one is not either, and does not vote on its track's
+    /// class (the frames the detector judged decide it).
+    private static func apply(_ score: Double?, judged: Bool, to detection: inout Detection) {
         if let score {
+            detection.objectClass = .person
             detection.confidence = score
+            detection.votes = true
         } else {
             detection.objectClass = .unknown
             detection.confidence = 0.3
+            detection.votes = judged
         }
     }
 
@@ -103,11 +117,12 @@ struct NeuralConfirmingDetector: ObjectDetector {
             }
             inferences.increment()
             return candidates.map { rect in
-                // Does one of them cover the motion box?
+                // Is one of them the motion: overlapping it, covering its centre, or mostly inside
+                // it (a motion box that also holds the person's shadow or a bag)?
                 let c = rect.center
                 let best = people.filter { p in
                     let covers = c.x >= p.box.x && c.x <= p.box.maxX && c.y >= p.box.y && c.y <= p.box.maxY
-                    return p.box.intersectionOverUnion(rect) >= 0.2 || covers
+                    return covers || p.box.intersectionOverUnion(rect) >= 0.2 || p.box.intersectionArea(rect) >= 0.6 * p.box.area
                 }.map(\.score).max()
                 (best == nil ? rejected : confirmed).increment()
                 return best
