@@ -2,7 +2,7 @@
 # Installs citywatch (edge-agent, aggregator) with its systemd units, users and example configuration.
 # Idempotent: a second run changes nothing, and existing configuration is never overwritten.
 #
-# Usage: Deploy/install.sh [--root DIR] [--bin-dir DIR | --no-build] [--help]
+# Usage: Deploy/install.sh [--root DIR] [--bin-dir DIR | --no-build] [--with-model] [--help]
 #
 #   (default)       swift build -c release --static-swift-stdlib --product edge-agent / aggregator in
 #                   the repository this script belongs to, then install into /
@@ -10,6 +10,9 @@
 #                   DIR/etc/passwd with `systemd-sysusers --root DIR`; systemctl is not called.
 #   --bin-dir DIR   install DIR/edge-agent and DIR/aggregator (already built; no build)
 #   --no-build      install the last release build (.build/release) without building
+#   --with-model    also fetch the neural person detector and ONNX Runtime (scripts/fetch-model.sh,
+#                   pinned and checksummed) into /usr/local/share/citywatch/models, the agent's default
+#                   `detector.model_directory`; CITYWATCH_MODEL_ARCH=aarch64 stages an ARM box's copy
 #
 # Installs:
 #   /usr/local/bin/{edge-agent,aggregator}                     0755, replaced atomically
@@ -33,6 +36,7 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 root=/
 bin_dir=
 build=yes
+with_model=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) [ $# -ge 2 ] || die "--root needs a directory"; root=$2; shift 2 ;;
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
     --bin-dir) [ $# -ge 2 ] || die "--bin-dir needs a directory"; bin_dir=$2; build=no; shift 2 ;;
     --bin-dir=*) bin_dir=${1#--bin-dir=}; build=no; shift ;;
     --no-build) build=no; shift ;;
+    --with-model) with_model=yes; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 64 ;;
   esac
@@ -196,6 +201,20 @@ else
   tmp=
   say "installed  $scenarios/ (the scenario library, $(find "$scenarios" -name '*.yaml' ! -path "$scenarios/city.yaml" | wc -l) scenarios)"
   changes=$((changes + 1))
+fi
+
+# --- person detector (optional) ---------------------------------------------------------------------
+if [ $with_model = yes ]; then
+  models=$R/usr/local/share/citywatch/models
+  if CITYWATCH_MODEL_DIR=$models "$repo/scripts/fetch-model.sh" --print-paths --no-testdata >/dev/null 2>&1; then
+    say "kept       $models/ (verified)"
+  else
+    CITYWATCH_MODEL_DIR=$models "$repo/scripts/fetch-model.sh" --no-testdata --prune-venv >/dev/null \
+      || die "fetching the person detector failed (see above)"
+    rm -rf "$models/downloads" "$models/venv-pip"
+    say "installed  $models/ (person detector and ONNX Runtime; docs/MODELS.md)"
+    changes=$((changes + 1))
+  fi
 fi
 
 # --- state ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #                                          exit 3 if something is missing
 #   scripts/fetch-model.sh --smoke [ARGS]  also build a small onnxruntime venv and run scripts/model-smoke.py
 #   scripts/fetch-model.sh --prune-venv    delete the ~1.3 GB conversion venv once the model is converted
+#   scripts/fetch-model.sh --no-testdata   skip the test pictures and clips (an install: Deploy/install.sh)
 #   Test data (always), in <cache>/testdata, for the detector's tests (apt-get download, not installed):
 #   Debian's darknet photographs (person, dog, horses, giraffe, eagle) as PPM, and opencv-doc's real
 #   street and foliage clips (vtest.avi, tree.avi).
@@ -89,16 +90,18 @@ verify_sha256() {  # FILE EXPECTED -> exits non-zero with a message on mismatch
   [ "$got" = "$2" ] || die "checksum mismatch for $1: expected sha256 $2, got $got"
 }
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=fetch
 prune_venv=0
+testdata=1
 smoke_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --print-paths) mode=print ;;
     --smoke) mode=smoke; shift; smoke_args=("$@"); break ;;
     --prune-venv) prune_venv=1 ;;
+    --no-testdata) testdata=0 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -188,7 +191,7 @@ ensure_testdata() {
 }
 
 if [ "$mode" = print ]; then
-  if model_cached && ort_cached && testdata_cached; then print_paths; exit 0; fi
+  if model_cached && ort_cached && { [ "$testdata" = 0 ] || testdata_cached; }; then print_paths; exit 0; fi
   echo "fetch-model: not cached (or cache invalid) in $MODEL_DIR; run scripts/fetch-model.sh" >&2
   exit 3
 fi
@@ -379,7 +382,7 @@ ensure_smoke_venv() {
 PY="$(pick_python)"
 ensure_ort
 ensure_model
-ensure_testdata
+if [ "$testdata" = 1 ]; then ensure_testdata; fi
 if [ "$prune_venv" = 1 ] && [ -d "$CONVERT_VENV" ]; then
   log "removing $CONVERT_VENV"
   rm -rf "$CONVERT_VENV"

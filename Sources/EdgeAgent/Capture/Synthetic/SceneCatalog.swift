@@ -4,7 +4,7 @@
 enum SceneCatalog {
     static let names = [
         "walkers", "occlusion", "loiter", "parking", "crowd", "bag", "removed", "runner", "wrongway", "covered",
-        "defocus", "moved", "lightswitch", "noise", "foliage", "rain", "water", "smoke", "fire", "empty",
+        "defocus", "moved", "lightswitch", "noise", "foliage", "rain", "shadow", "water", "smoke", "fire", "empty",
     ]
 
     static func scene(named name: String) -> SyntheticScene? {
@@ -26,6 +26,7 @@ enum SceneCatalog {
         case "foliage":
             SyntheticScene(name: name, frameCount: 150, effects: [.foliage(region: Rect(x: 0.6, y: 0.1, width: 0.3, height: 0.5), amplitude: 40, periodFrames: 7)])
         case "rain": SyntheticScene(name: name, frameCount: 100, effects: [.rain(streaksPerFrame: 40)])
+        case "shadow": shadow()
         case "water": water()
         case "smoke": smoke()
         case "fire": fire()
@@ -129,6 +130,19 @@ enum SceneCatalog {
             person(2, [(30, -0.05, 0.75), (45, 1.05, 0.75)], luma: 30),
         ]
         s.rules.zones = [ZoneRules(name: "path", polygon: rectangle(0, 0, 1, 1), fastMotion: SpeedRule(minSpeed: 0.35))]
+        return s
+    }
+
+    /// No one in view: person-sized dark patches (shadows of passers-by out of view, a flag)
+    /// cross the frame one after another. Size and shape alone call them people; the neural
+    /// detector does not.
+    static func shadow() -> SyntheticScene {
+        var s = SyntheticScene(name: "shadow", frameCount: 150)
+        s.actors = [
+            person(1, [(10, -0.03, 0.5), (60, 1.03, 0.55)], luma: 35),
+            person(2, [(55, 1.03, 0.3), (105, -0.03, 0.35)], luma: 50),
+            person(3, [(95, -0.03, 0.7), (145, 1.03, 0.65)], luma: 25),
+        ]
         return s
     }
 
