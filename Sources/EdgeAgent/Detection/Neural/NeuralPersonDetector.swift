@@ -59,7 +59,7 @@ final class NeuralPersonDetector: Sendable {
         }
         var error = [CChar](repeating: 0, count: 512)
         guard let opened = cw_detector_open(files.runtime, files.model, Int32(max(1, threads)), &error, error.count) else {
-            throw NeuralDetectorError(String(cString: error))
+            throw NeuralDetectorError(message: error)
         }
         self.files = files
         runtimeVersion = String(cString: cw_detector_runtime_version(opened))
@@ -83,7 +83,7 @@ final class NeuralPersonDetector: Sendable {
                 cw_detector_run(detector, pixels.baseAddress, Int64(width), Int64(height), &boxes, &scores, Int32(Self.capacity), &error, error.count)
             }
         }
-        guard count >= 0 else { throw NeuralDetectorError(String(cString: error)) }
+        guard count >= 0 else { throw NeuralDetectorError(message: error) }
         runs.add(1, ordering: .relaxed)
         var found: [Detection] = []
         for i in 0..<Int(count) where Double(scores[i]) >= minScore {
@@ -97,4 +97,10 @@ final class NeuralPersonDetector: Sendable {
 struct NeuralDetectorError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// From the C side's NUL-terminated message buffer.
+    init(message buffer: [CChar]) {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self.init(String(decoding: bytes, as: UTF8.self))
+    }
 }
