@@ -29,7 +29,7 @@ struct AdminContext: Sendable {
         return SpoolStatus(
             bytes: stats.bytes, maxBytes: spoolMaxBytes, backlogBytes: stats.backlogBytes, segments: stats.segments,
             oldestEventAgeMs: spool.oldestBacklogCaptureMs().map { max(0, nowMs - $0) }, evictedEvents: stats.evictedEvents,
-            unreportedEvictedEvents: stats.unreportedEvictedEvents, corruptRecords: stats.corruptRecords,
+            unreportedEvictedEvents: stats.unreportedEvictedEvents, inFlightEvictedEvents: stats.inFlightEvictedEvents, corruptRecords: stats.corruptRecords,
             deadLetters: deadLetters.count)
     }
 

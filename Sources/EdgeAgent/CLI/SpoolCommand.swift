@@ -23,6 +23,7 @@ struct SpoolCommand: AsyncParsableCommand {
                     ["backlog", HumanFormat.bytes(s.backlogBytes)],
                     ["oldest unsent event", HumanFormat.age(ms: s.oldestEventAgeMs)],
                     ["evicted events", "\(s.evictedEvents) (\(s.unreportedEvictedEvents) not yet reported)"],
+                    ["evicted while in flight", "\(s.inFlightEvictedEvents) (held by the shipper until acked)"],
                     ["corrupt records skipped", "\(s.corruptRecords)"],
                     ["dead letters", "\(s.deadLetters)"],
                 ]))

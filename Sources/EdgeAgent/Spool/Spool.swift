@@ -39,6 +39,8 @@ package final class Spool: Sendable {
         package var evictedEvents: UInt64
         package var unreportedEvictedEvents: UInt64
         package var corruptRecords: UInt64
+        /// Events of evicted segments that the shipper still holds unacked (not lost yet).
+        package var inFlightEvictedEvents: UInt64 = 0
     }
 
     struct Lane {
@@ -64,6 +66,11 @@ package final class Spool: Sendable {
         var commits: UInt64 = 0
         /// Per lane: the acked position whose first event's capture time is known, and that time.
         var oldestCache: [Int: (position: SpoolPosition, captureMs: Int64)] = [:]
+        /// Per lane: the furthest position handed to the shipper (what lies between the acked
+        /// position and this is in flight).
+        var sent: [SpoolPosition]
+        /// Per lane: evicted segments that held in-flight records, with those records' end offsets.
+        var inFlightEvicted: [[(segment: Int, recordEnds: [Int])]]
     }
 
     static func segmentName(lane: Int, index: Int) -> String {
@@ -131,7 +138,16 @@ package final class Spool: Sendable {
             }
         }
         recoveredMaxID = max(maxID, ledger.maxEventID ?? 0)
-        state = Mutex(State(storage: storage, lanes: lanes, ledger: ledger))
+        // Events evicted while in flight died with the previous process's unacked batches.
+        var ledgerDirty = false
+        if let inFlight = ledger.inFlightEvictedEvents, inFlight > 0 {
+            ledger.evictedEvents += inFlight
+            ledger.inFlightEvictedEvents = 0
+            ledgerDirty = true
+        }
+        state = Mutex(State(
+            storage: storage, lanes: lanes, ledger: ledger, ledgerDirty: ledgerDirty, sent: ledger.acked,
+            inFlightEvicted: Array(repeating: [], count: Self.lanes)))
     }
 
     /// Buffers events (durable at the next `sync`, or now with `.always`).
@@ -274,7 +290,15 @@ package final class Spool: Sendable {
             var lost = 0
             if index >= acked.segment, size > 0 {
                 let bytes = try state.storage.read(name)
-                lost = SpoolRecord.scan(bytes, from: index == acked.segment ? acked.offset : 0, limit: size).records.count
+                let records = SpoolRecord.scan(bytes, from: index == acked.segment ? acked.offset : 0, limit: size).records
+                // Records already handed to the shipper are not lost: it holds them until acked.
+                let sent = state.sent[lane]
+                let inFlight = records.filter { index < sent.segment || (index == sent.segment && $0.payload.upperBound <= sent.offset) }
+                lost = records.count - inFlight.count
+                if !inFlight.isEmpty {
+                    state.inFlightEvicted[lane].append((index, inFlight.map(\.payload.upperBound)))
+                    state.ledger.inFlightEvictedEvents = (state.ledger.inFlightEvictedEvents ?? 0) + UInt64(inFlight.count)
+                }
             }
             try state.storage.remove(name)
             state.lanes[lane].sizes[index] = nil
@@ -331,6 +355,7 @@ package final class Spool: Sendable {
                     positions[lane] = SpoolPosition(segment: index, offset: offset)
                 }
             }
+            for lane in 0..<Self.lanes where positions[lane] > state.sent[lane] { state.sent[lane] = positions[lane] }
             return Read(events: events, end: Cursor(positions: positions))
         }
     }
@@ -388,9 +413,28 @@ package final class Spool: Sendable {
     /// Everything before `cursor` is delivered (persisted at the next `sync`).
     package func ack(through cursor: Cursor, reportedEvictions: UInt64 = 0) {
         state.withLock { state in
-            for lane in 0..<Self.lanes where cursor.positions[lane] > state.ledger.acked[lane] {
-                state.ledger.acked[lane] = cursor.positions[lane]
-                state.ledgerDirty = true
+            for lane in 0..<Self.lanes {
+                let through = cursor.positions[lane]
+                if through > state.ledger.acked[lane] {
+                    state.ledger.acked[lane] = through
+                    state.ledgerDirty = true
+                }
+                // In-flight records of evicted segments that this ack delivered.
+                var delivered = 0
+                state.inFlightEvicted[lane] = state.inFlightEvicted[lane].compactMap { entry in
+                    if entry.segment < through.segment {
+                        delivered += entry.recordEnds.count
+                        return nil
+                    }
+                    guard entry.segment == through.segment else { return entry }
+                    let remaining = entry.recordEnds.filter { $0 > through.offset }
+                    delivered += entry.recordEnds.count - remaining.count
+                    return remaining.isEmpty ? nil : (entry.segment, remaining)
+                }
+                if delivered > 0 {
+                    state.ledger.inFlightEvictedEvents = (state.ledger.inFlightEvictedEvents ?? 0) - min(UInt64(delivered), state.ledger.inFlightEvictedEvents ?? 0)
+                    state.ledgerDirty = true
+                }
             }
             if reportedEvictions > 0 {
                 state.ledger.reportedEvictedEvents = min(state.ledger.evictedEvents, state.ledger.reportedEvictedEvents + reportedEvictions)
@@ -424,7 +468,7 @@ package final class Spool: Sendable {
                 bytes: total(state), backlogBytes: backlog, segments: state.lanes.reduce(0) { $0 + $1.sizes.count },
                 evictedEvents: state.ledger.evictedEvents,
                 unreportedEvictedEvents: state.ledger.evictedEvents - state.ledger.reportedEvictedEvents,
-                corruptRecords: state.ledger.corruptRecords)
+                corruptRecords: state.ledger.corruptRecords, inFlightEvictedEvents: state.ledger.inFlightEvictedEvents ?? 0)
         }
     }
 }

@@ -20,6 +20,10 @@ package struct SpoolLedger: Codable, Hashable, Sendable {
     package var evictedBytes: UInt64 = 0
     /// Evicted events already reported to the aggregator in an acked batch.
     package var reportedEvictedEvents: UInt64 = 0
+    /// Events whose segment was evicted while they were in flight: the shipper still holds them,
+    /// so they are lost only if this process ends before their ack (counted as evicted at the next
+    /// start). Absent in ledgers written before this field existed.
+    package var inFlightEvictedEvents: UInt64? = nil
     package var corruptRecords: UInt64 = 0
     package var nextBatchSeq: UInt64 = 1
     /// The highest event id ever committed (new ids start above it).

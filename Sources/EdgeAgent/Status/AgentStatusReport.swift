@@ -52,12 +52,15 @@ struct SpoolStatus: Codable, Sendable {
     var oldestEventAgeMs: Int64?
     var evictedEvents: UInt64
     var unreportedEvictedEvents: UInt64
+    /// Events of evicted segments still held by the shipper, unacked (lost only if it ends first).
+    var inFlightEvictedEvents: UInt64 = 0
     var corruptRecords: UInt64
     var deadLetters: Int
 
     enum CodingKeys: String, CodingKey {
         case bytes, maxBytes = "max_bytes", backlogBytes = "backlog_bytes", segments, oldestEventAgeMs = "oldest_event_age_ms"
         case evictedEvents = "evicted_events", unreportedEvictedEvents = "unreported_evicted_events"
+        case inFlightEvictedEvents = "in_flight_evicted_events"
         case corruptRecords = "corrupt_records", deadLetters = "dead_letters"
     }
 }

@@ -89,6 +89,50 @@ import TestSupport
         #expect(spool.stats.unreportedEvictedEvents == 0)
     }
 
+    /// Eviction under records the shipper has read but not yet had acked: they are not lost (the
+    /// shipper holds them), so they are not counted as evicted when their ack comes; if the
+    /// process ends first, the next start counts them.
+    @Test(arguments: [true, false])
+    func evictionUnderInFlightRecords_countsThemOnlyIfTheyAreNeverAcked(acked: Bool) throws {
+        let dir = try TestPaths.temporaryDirectory("spool-inflight")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var settings = SpoolSettings()
+        settings.maxBytes = 64 << 10
+        settings.segmentBytes = 4 << 10
+        let events = Self.events(3_000, seed: 6).map { var e = $0; e.severity = .low; return e }
+        var spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), settings: settings, logger: Self.logger)
+        // In chunks of 50 (about 8 KiB): what waits for a commit is held to a quarter of the cap.
+        for chunk in stride(from: 0, to: 100, by: 50) {
+            try spool.append(Array(events[chunk..<chunk + 50]))
+            try spool.sync()
+        }
+        #expect(spool.stats.evictedEvents == 0)
+        let inFlight = try spool.read(maxEvents: 60)  // sent, not acked yet
+        #expect(inFlight.events.count == 60)
+        for chunk in stride(from: 100, to: events.count, by: 50) {
+            try spool.append(Array(events[chunk..<chunk + 50]))
+            try spool.sync()
+        }
+        let duringFlight = spool.stats
+        #expect(duringFlight.inFlightEvictedEvents == 60, "the first segments, read and unacked, were evicted")
+        #expect(duringFlight.evictedEvents > 0)
+        if acked {
+            spool.ack(through: inFlight.end)
+            try spool.sync()
+            #expect(spool.stats.inFlightEvictedEvents == 0)
+            #expect(spool.stats.evictedEvents == duringFlight.evictedEvents, "delivered, so not evicted")
+        }
+        // A restart: what was in flight and never acked is lost now.
+        spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), settings: settings, logger: Self.logger)
+        let stats = spool.stats
+        #expect(stats.evictedEvents == duringFlight.evictedEvents + (acked ? 0 : 60))
+        #expect(stats.inFlightEvictedEvents == 0)
+        let rest = try Self.drain(spool, batch: 10_000)
+        // Conservation: delivered (acked in flight, then the rest) + evicted = appended.
+        #expect(UInt64((acked ? 60 : 0) + rest.count) + stats.evictedEvents == UInt64(events.count))
+        #expect(Set(rest.map(\.id)).isDisjoint(with: inFlight.events.map(\.id)))
+    }
+
     @Test func tornTailsAreTruncated_andCorruptRecordsSkipped_onRealFiles() throws {
         let dir = try TestPaths.temporaryDirectory("spool")
         defer { try? FileManager.default.removeItem(at: dir) }
