@@ -23,6 +23,8 @@ enum APIServer {
         var metrics: PrometheusCollectorRegistry? = nil
         /// Agents' latest health reports (from their batches).
         var fleetHealth: FleetHealth? = nil
+        /// The snapshots agents uploaded (nil: none kept).
+        var snapshots: SnapshotArchive? = nil
     }
 
     static func application(
@@ -81,6 +83,17 @@ enum APIServer {
         route(router, .get, "v1/fleet", .viewer, d) { _, _ in try await APIRoutes.fleet(d) }
         route(router, .get, "v1/stats/hourly", .viewer, d) { request, _ in try await APIRoutes.hourly(request, d) }
         route(router, .get, "v1/stream", .viewer, d) { request, _ in try APIRoutes.stream(request, d) }
+        route(router, .get, "v1/snapshots", .viewer, d) { request, _ in
+            let agent = request.uri.queryParameters.get("agent")
+            let limit = Int(try APIRoutes.integer(request, "limit", 1...1000) ?? 100)
+            return APIJSON.response(["snapshots": Array((d.snapshots?.list(agent: agent) ?? []).prefix(limit))])
+        }
+        route(router, .get, "v1/snapshots/:agent/:name", .viewer, d) { _, context in
+            guard let png = d.snapshots?.read(agent: try context.parameters.require("agent"), name: try context.parameters.require("name")) else {
+                throw APIFailure.notFound("snapshot")
+            }
+            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
         route(router, .get, "metrics", .viewer, d) { _, _ in
             var buffer: [UInt8] = []
             d.metrics?.emit(into: &buffer)

@@ -304,6 +304,45 @@ paths:
         "401": {$ref: "#/components/responses/Unauthenticated"}
         "429": {$ref: "#/components/responses/RateLimited"}
         "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/snapshots:
+    get:
+      summary: Snapshots agents uploaded (take_snapshot), newest first
+      parameters:
+        - {name: agent, in: query, schema: {type: string}}
+        - {$ref: "#/components/parameters/limit"}
+      responses:
+        "200":
+          description: The stored snapshots
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [snapshots]
+                properties:
+                  snapshots:
+                    type: array
+                    items:
+                      type: object
+                      required: [agent, name, bytes, stored_at_ms]
+                      properties:
+                        agent: {type: string}
+                        name: {type: string}
+                        bytes: {type: integer}
+                        stored_at_ms: {type: integer}
+        "400": {$ref: "#/components/responses/BadParameter"}
+        "401": {$ref: "#/components/responses/Unauthenticated"}
+        "429": {$ref: "#/components/responses/RateLimited"}
+  /v1/snapshots/{agent}/{name}:
+    get:
+      summary: One snapshot (PNG)
+      parameters:
+        - {name: agent, in: path, required: true, schema: {type: string}}
+        - {name: name, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: The annotated frame, content: {image/png: {schema: {type: string, format: binary}}}}
+        "401": {$ref: "#/components/responses/Unauthenticated"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/RateLimited"}
   /v1/stats/hourly:
     get:
       parameters:

@@ -82,6 +82,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         ingestor.actions = actions
+        let snapshots: SnapshotArchive
+        do { snapshots = try SnapshotArchive(directory: configuration.snapshotDirectory, settings: configuration.snapshots, logger: logger) } catch {
+            FileHandle.standardError.write(Data("error: the snapshot directory \(configuration.snapshotDirectory): \(error)\n".utf8))
+            await store.close()
+            throw ExitCode(73)
+        }
         let fleetHealth = FleetHealth()
         ingestor.fleetHealth = fleetHealth
         var issuer: CertificateIssuer?
@@ -133,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
                 var dependencies = APIServer.Dependencies(store: store, actions: actions, city: city, scenarios: control, live: live, now: now)
                 dependencies.metrics = registry
                 dependencies.fleetHealth = fleetHealth
+                dependencies.snapshots = snapshots
                 let app = try APIServer.application(
                     settings: api, tls: apiTLS, dependencies: dependencies, logger: logger,
                     onRunning: { port in logger.notice("api listening", metadata: ["api_port": "\(port)", "tls": "\(apiTLS != nil)"]) })
@@ -142,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let app = try IngestServer.application(
             settings: configuration.ingest, trustDomain: configuration.ingest.tls.trustDomain ?? city.id, tls: tls, ingestor: ingestor, gate: AdmissionGate(capacity: configuration.ingest.maxConcurrentBatches),
-            logger: logger, issuer: issuer,
+            logger: logger, issuer: issuer, snapshots: snapshots,
             onRunning: { port in
                 logger.notice("ingest listening", metadata: ["ingest_port": "\(port)", "cameras": "\(city.cameras.count)"])
                 try? notifier.ready(status: "ingest listening on port \(port)")

@@ -17,8 +17,10 @@ struct AggregatorConfiguration: Decodable, Sendable {
     var api: APISettings?
     /// config `enrollment`: certificates for agents; nil: agents get theirs from `aggregator pki`.
     var enrollment: EnrollmentSettings?
+    /// config `snapshots`: the archive of frames agents upload.
+    var snapshots: SnapshotSettings
 
-    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion, api, enrollment }
+    enum CodingKeys: String, CodingKey { case ingest, cityPath = "city", store, retention, metrics, scenarios, fusion, api, enrollment, snapshots }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,6 +37,14 @@ struct AggregatorConfiguration: Decodable, Sendable {
         fusion = try c.decode(.fusion, default: FusionSettings())
         api = try c.decodeIfPresent(APISettings.self, forKey: .api)
         enrollment = try c.decodeIfPresent(EnrollmentSettings.self, forKey: .enrollment)
+        snapshots = try c.decode(.snapshots, default: SnapshotSettings())
+    }
+
+    /// Where snapshots are kept: `snapshots.directory`, else `snapshots` beside the operations database.
+    var snapshotDirectory: String {
+        if let directory = snapshots.directory { return directory }
+        let base = scenarios.database.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return base.isEmpty ? "snapshots" : base + "/snapshots"
     }
 
     /// Loads the file and resolves relative paths against its directory.
@@ -49,6 +59,7 @@ struct AggregatorConfiguration: Decodable, Sendable {
         configuration.ingest.dictionaries = configuration.ingest.dictionaries.map(resolve)
         configuration.scenarios.directory = configuration.scenarios.directory.map(resolve)
         configuration.scenarios.database = resolve(configuration.scenarios.database)
+        configuration.snapshots.directory = configuration.snapshots.directory.map(resolve)
         if var enrollment = configuration.enrollment {
             enrollment.caCertificate = resolve(enrollment.caCertificate)
             enrollment.caKey = resolve(enrollment.caKey)

@@ -7,13 +7,14 @@ import NIOSSL
 import Shared
 
 /// The ingest listener: HTTPS (HTTP/2 and HTTP/1.1 by ALPN) requiring a client certificate
-/// from the fleet CA; `POST /v1/batches` and `GET /healthz`.
+/// from the fleet CA; `POST /v1/batches`, `PUT /v1/snapshots/{camera}/{name}`, `POST /v1/renew` and
+/// `GET /healthz`.
 enum IngestServer {
     /// The compressed-body cap is the ingestor's decoder limit (`ingest.max_body_bytes`): one
     /// number, checked from Content-Length, while reading, and by the decoder.
     static func application(
         settings: IngestSettings, trustDomain: String, tls: TLSConfiguration, ingestor: BatchIngestor, gate: AdmissionGate, logger: Logger,
-        issuer: CertificateIssuer? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        issuer: CertificateIssuer? = nil, snapshots: SnapshotArchive? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let router = Router(context: IngestRequestContext.self)
         router.get("healthz") { _, _ in "ok\n" }
@@ -23,6 +24,9 @@ enum IngestServer {
         router.post("v1/renew") { request, context in
             await renew(request, context: context, trustDomain: trustDomain, issuer: issuer)
         }
+        router.put("v1/snapshots/:camera/:name") { request, context in
+            await handleSnapshot(request, context: context, settings: settings, trustDomain: trustDomain, ingestor: ingestor, archive: snapshots)
+        }
         return Application(
             router: router,
             server: try .http2Upgrade(tlsConfiguration: tls),
@@ -31,25 +35,34 @@ enum IngestServer {
             logger: logger)
     }
 
-    static func handleBatch(
-        _ request: Request, context: IngestRequestContext, settings: IngestSettings, trustDomain: String, ingestor: BatchIngestor,
-        gate: AdmissionGate
-    ) async -> Response {
-        let maxBody = ingestor.limits.maxCompressedBytes
+    /// The agent a request comes from: its client certificate's identity, unless revoked.
+    static func authenticate(_ context: IngestRequestContext, trustDomain: String, ingestor: BatchIngestor) async -> Result<String, IngestFailure> {
         guard let certificate = await context.peerCertificate() else {
-            return failure(IngestFailure(status: 401, code: "no_client_certificate", message: "a client certificate is required"), settings)
+            return .failure(IngestFailure(status: 401, code: "no_client_certificate", message: "a client certificate is required"))
         }
         let agent: String
         do {
             agent = try AgentIdentity(peerCertificate: certificate, trustDomain: trustDomain).agentID
         } catch {
-            return failure(.forbidden("bad_identity", "\(error)"), settings)
+            return .failure(.forbidden("bad_identity", "\(error)"))
         }
         if let actions = ingestor.actions, (try? actions.isRevokedRecently(agent)) != false {
             // 401, not 403: the agent keeps its events spooled (403 would dead-letter them) until it
             // is reinstated or re-enrolled.
-            return failure(
-                IngestFailure(status: 401, code: "agent_revoked", message: "agent '\(agent)' is revoked; its events stay in its spool"), settings)
+            return .failure(IngestFailure(status: 401, code: "agent_revoked", message: "agent '\(agent)' is revoked; its events stay in its spool"))
+        }
+        return .success(agent)
+    }
+
+    static func handleBatch(
+        _ request: Request, context: IngestRequestContext, settings: IngestSettings, trustDomain: String, ingestor: BatchIngestor,
+        gate: AdmissionGate
+    ) async -> Response {
+        let maxBody = ingestor.limits.maxCompressedBytes
+        let agent: String
+        switch await authenticate(context, trustDomain: trustDomain, ingestor: ingestor) {
+        case .success(let a): agent = a
+        case .failure(let refusal): return failure(refusal, settings)
         }
         do {
             try BatchMediaType.check(contentType: request.headers[.contentType], contentEncoding: request.headers[.contentEncoding])
@@ -79,6 +92,56 @@ enum IngestServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: ack.serializedBytes())))
         case .failure(let refusal):
             return failure(refusal, settings)
+        }
+    }
+
+    /// `PUT /v1/snapshots/{camera}/{name}`: an annotated frame (PNG) from a camera the agent owns.
+    /// 201 when stored, 200 when that name was stored before (a resend), else the error JSON.
+    static func handleSnapshot(
+        _ request: Request, context: IngestRequestContext, settings: IngestSettings, trustDomain: String, ingestor: BatchIngestor,
+        archive: SnapshotArchive?
+    ) async -> Response {
+        let agent: String
+        switch await authenticate(context, trustDomain: trustDomain, ingestor: ingestor) {
+        case .success(let a): agent = a
+        case .failure(let refusal): return failure(refusal, settings)
+        }
+        guard let archive else {
+            return failure(IngestFailure(status: 404, code: "no_snapshot_archive", message: "this aggregator keeps no snapshots"), settings)
+        }
+        let camera = context.parameters.get("camera") ?? "", name = context.parameters.get("name") ?? ""
+        guard let owner = ingestor.city.camerasByID[camera] else {
+            return failure(.forbidden("unknown_camera", "camera '\(camera)' is not in the city model", field: "camera"), settings)
+        }
+        guard owner.agent == agent else {
+            return failure(.forbidden("camera_not_owned", "camera '\(camera)' belongs to another agent", field: "camera"), settings)
+        }
+        guard name.hasPrefix(camera + "-") else {
+            return failure(IngestFailure(status: 400, code: "bad_name", message: "a snapshot of camera '\(camera)' is named '\(camera)-….png'", field: "name"), settings)
+        }
+        guard request.headers[.contentType]?.lowercased().hasPrefix("image/png") == true else {
+            return failure(IngestFailure(status: 415, code: "unsupported_media_type", message: "a snapshot is sent as image/png"), settings)
+        }
+        let limit = archive.settings.maxFileBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            return failure(IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes, not \(length)"), settings)
+        }
+        let png: [UInt8]
+        do {
+            png = Array(try await request.body.collect(upTo: limit).readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return failure(IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes"), settings)
+        } catch {
+            return failure(IngestFailure(status: 400, code: "unreadable_body", message: "the request body could not be read: \(error)"), settings)
+        }
+        do {
+            let outcome = try archive.store(agent: agent, name: name, png: png)
+            let body = #"{"agent":"\#(agent)","name":"\#(name)","stored":\#(outcome == .stored)}"#
+            return Response(
+                status: outcome == .stored ? .created : .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        } catch {
+            return failure(error, settings)
         }
     }
 

@@ -118,8 +118,11 @@ struct RunCommand: AsyncParsableCommand {
             files: CertificateFiles(certificatePath: shipping.certificate, keyPath: shipping.key), client: client,
             endpoints: shipping.endpoints, agentID: configuration.agentID, logger: logger)
         let reload = ReloadOnHangup(client: client, logger: logger)
+        let uploader = SnapshotUploader(
+            store: SnapshotStore(directory: configuration.stateDirectory + "/snapshots"), spool: spool, client: client,
+            endpoints: shipping.endpoints, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: reload), .init(service: renewal), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper)] + cameras,
+            services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: reload), .init(service: renewal), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper), .init(service: uploader)] + cameras,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice("agent running", metadata: [
             "agent_id": "\(configuration.agentID)", "cameras": "\(configuration.cameras.count)",

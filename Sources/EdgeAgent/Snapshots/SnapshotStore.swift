@@ -1,10 +1,15 @@
 import Foundation
+import Metrics
 
-/// The snapshots the aggregator asked for (`take_snapshot`): PNG files in `<state>/snapshots`,
-/// the newest 200 kept, so that a burst of commands cannot fill the disk the spool needs.
+/// The snapshots the aggregator asked for (`take_snapshot`): PNG files in `<state>/snapshots`
+/// waiting to be uploaded, the newest 200 kept, so that a burst of commands cannot fill the disk
+/// the spool needs (older ones are evicted and counted). Uploaded files move to `sent/` (the
+/// newest 50 kept, for `edge-agent snapshot` users on the box), refused ones to `refused/`.
 struct SnapshotStore {
     let directory: String
     static let keep = 200
+    static let keepSent = 50
+    private static let evicted = Counter(label: "citywatch_agent_snapshots_total", dimensions: [("result", "evicted")])
 
     func save(_ png: [UInt8], as name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -12,12 +17,45 @@ struct SnapshotStore {
         guard FileManager.default.createFile(atPath: path, contents: Data(png), attributes: [.posixPermissions: 0o640]) else {
             throw CertificateFilesError("cannot write \(path)")
         }
+        let dropped = Self.prune(directory, keep: Self.keep)
+        if dropped > 0 { Self.evicted.increment(by: dropped) }
+    }
+
+    /// Files waiting for upload, oldest first.
+    func pending() -> [String] {
+        Self.dated(directory).map(\.name)
+    }
+
+    func path(of name: String) -> String { directory + "/" + name }
+
+    /// Moves an uploaded file to `sent/`.
+    func markSent(_ name: String) { move(name, to: "sent", keep: Self.keepSent) }
+
+    /// Moves a file the aggregator refused to `refused/` (kept for inspection, the newest 50).
+    func markRefused(_ name: String) { move(name, to: "refused", keep: Self.keepSent) }
+
+    private func move(_ name: String, to folder: String, keep: Int) {
+        let target = directory + "/" + folder
+        try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: target + "/" + name)
+        try? FileManager.default.moveItem(atPath: directory + "/" + name, toPath: target + "/" + name)
+        _ = Self.prune(target, keep: keep)
+    }
+
+    /// The PNG files of `directory`, oldest first.
+    private static func dated(_ directory: String) -> [(name: String, modified: Date)] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".png") }
-        guard files.count > Self.keep else { return }
-        let dated = files.map { name -> (String, Date) in
+        return files.map { name in
             let modified = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.modificationDate] as? Date) ?? nil
             return (name, modified ?? .distantPast)
-        }.sorted { $0.1 < $1.1 }
-        for (old, _) in dated.prefix(files.count - Self.keep) { try? FileManager.default.removeItem(atPath: directory + "/" + old) }
+        }.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
+    }
+
+    /// Deletes the oldest files beyond `keep`; returns how many.
+    private static func prune(_ directory: String, keep: Int) -> Int {
+        let files = dated(directory)
+        guard files.count > keep else { return 0 }
+        for old in files.prefix(files.count - keep) { try? FileManager.default.removeItem(atPath: directory + "/" + old.name) }
+        return files.count - keep
     }
 }

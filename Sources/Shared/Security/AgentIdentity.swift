@@ -58,7 +58,8 @@ public struct AgentIdentity: Sendable, Hashable, CustomStringConvertible {
         try self.init(certificate: certificate, trustDomain: trustDomain)
     }
 
-    static func isValidName(_ s: String) -> Bool {
+    /// An agent id (or trust domain label): 1-64 of [a-z0-9._-], starting with a letter or digit.
+    public static func isValidName(_ s: String) -> Bool {
         guard (1...64).contains(s.utf8.count), let first = s.utf8.first, isAlnum(first) else { return false }
         return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
     }

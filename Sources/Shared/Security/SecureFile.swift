@@ -7,6 +7,11 @@ public enum SecureFile {
     /// Without `overwrite` it is then hard-linked into place, which fails if `path` exists, even
     /// if another process created it a moment ago; with `overwrite` it is renamed over it.
     public static func write(_ contents: String, to path: String, mode: mode_t, overwrite: Bool) throws {
+        try write(Array(contents.utf8), to: path, mode: mode, overwrite: overwrite)
+    }
+
+    /// The same for bytes (snapshots).
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, overwrite: Bool) throws {
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw PKIError.fileExists(path) }
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory.isEmpty ? "." : directory)/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
@@ -14,7 +19,6 @@ public enum SecureFile {
         guard fd >= 0 else { throw PKIError.fileUnwritable(path, String(cString: strerror(errno))) }
         defer { unlink(temporary) }
         var failure: String?
-        let bytes = Array(contents.utf8)
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

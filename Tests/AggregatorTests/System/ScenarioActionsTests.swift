@@ -105,9 +105,17 @@ import TestSupport
         // The snapshot the command asked for: the camera's next frame, annotated, named in the result.
         let message = try Self.query(ops, "SELECT message FROM commands WHERE type = 'take_snapshot'").first ?? ""
         #expect(message.hasPrefix("saved snapshots/cam-1-01-") && message.hasSuffix(".png"), "\(message)")
-        let file = setup.agentDirectory.appendingPathComponent("state/" + message.dropFirst("saved ".count)).path
-        let png = try Data(contentsOf: URL(fileURLWithPath: file))
+        // The snapshot lane uploads it once the events are delivered: the aggregator keeps the same
+        // bytes, and the agent moves its copy to sent/.
+        let name = String(message.dropFirst("saved snapshots/".count))
+        let archived = setup.aggregator.directory.appendingPathComponent("snapshots/agent-1/" + name).path
+        let sent = setup.agentDirectory.appendingPathComponent("state/snapshots/sent/" + name).path
+        try await Self.poll("the snapshot at the aggregator and in the agent's sent/") {
+            FileManager.default.fileExists(atPath: archived) && FileManager.default.fileExists(atPath: sent)
+        }
+        let png = try Data(contentsOf: URL(fileURLWithPath: archived))
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 1_000)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sent)) == png)
         let activations = try Self.query(ops, "SELECT scenario_id, cameras, districts FROM activations")
         #expect(activations == [#"test.any-start|["cam-1-01"]|["north"]"#], "one activation per camera within the cooldown: \(activations)")
 
