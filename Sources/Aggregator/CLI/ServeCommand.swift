@@ -121,6 +121,11 @@ struct ServeCommand: AsyncParsableCommand {
                 service.control = control
                 service.live = live
                 service.retentionMs = Int64(configuration.retention.maxAgeDays) * 86_400_000
+                if configuration.scenarios.warmStartSeconds > 0 {
+                    service.warmStart = ScenarioWarmStart(
+                        store: store, city: city, spanMs: Int64(configuration.scenarios.warmStartSeconds) * 1000,
+                        maxEvents: configuration.scenarios.warmStartMaxEvents)
+                }
                 scenarioServices = [
                     .init(service: service),
                     .init(service: WebhookService(webhooks: webhooks, secrets: secrets, store: actions, cityID: city.id, now: now, logger: logger)),

@@ -10,8 +10,15 @@ struct ScenarioSettings: Decodable, Sendable {
     /// How far behind the newest capture time (and the wall clock) the watermark trails.
     var latenessSeconds = 60
     var webhooks: [WebhookSettings] = []
+    /// At start, the engine replays the stored events captured this far back, so that windows,
+    /// pending sequences and incidents survive a restart (0: start empty).
+    var warmStartSeconds = 3_600
+    /// …but at most this many events (the newest are kept when there are more).
+    var warmStartMaxEvents = 2_000_000
 
-    enum CodingKeys: String, CodingKey { case directory, database, latenessSeconds = "lateness_s", webhooks }
+    enum CodingKeys: String, CodingKey {
+        case directory, database, latenessSeconds = "lateness_s", webhooks, warmStartSeconds = "warm_start_s", warmStartMaxEvents = "warm_start_max_events"
+    }
 
     init() {}
 
@@ -22,6 +29,12 @@ struct ScenarioSettings: Decodable, Sendable {
         latenessSeconds = try c.decode(.latenessSeconds, default: latenessSeconds)
         guard (0...86_400).contains(latenessSeconds) else { throw ConfigValueError("lateness_s must be 0...86400", at: "lateness_s") }
         webhooks = try c.decode(.webhooks, default: [])
+        warmStartSeconds = try c.decode(.warmStartSeconds, default: warmStartSeconds)
+        guard (0...86_400).contains(warmStartSeconds) else { throw ConfigValueError("warm_start_s must be 0...86400", at: "warm_start_s") }
+        warmStartMaxEvents = try c.decode(.warmStartMaxEvents, default: warmStartMaxEvents)
+        guard (1...100_000_000).contains(warmStartMaxEvents) else {
+            throw ConfigValueError("warm_start_max_events must be 1...100000000", at: "warm_start_max_events")
+        }
         var seen: Set<String> = []
         for (i, w) in webhooks.enumerated() where !seen.insert(w.name).inserted {
             throw ConfigValueError("duplicate webhook name '\(w.name)'", at: "webhooks[\(i)].name")

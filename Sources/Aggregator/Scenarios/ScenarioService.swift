@@ -29,6 +29,8 @@ struct ScenarioService: Service {
     /// Finished activations, commands, deliveries and resolved incidents older than this go
     /// (checked hourly); the events' own retention is `retention.max_age_days`.
     var retentionMs: Int64 = 30 * 86_400_000
+    /// Rebuilds windows and incidents from stored events at start (nil: start empty).
+    var warmStart: ScenarioWarmStart? = nil
 
     private static let evaluated = Counter(label: "citywatch_scenario_inputs_total", dimensions: [("result", "evaluated")])
 
@@ -40,6 +42,9 @@ struct ScenarioService: Service {
         let reloads = AsyncChannel<Void>()
         // Trap SIGHUP before saying we run: from then on it reloads instead of ending the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        // Events this process's ingest stored before the replay read them are on the feed too: skipped.
+        var replayed = await replay(into: pipeline, planner: planner)
+        let replayedUntil = now() + 600_000
         logger.notice("scenario engine running", metadata: ["rules": "\(pipeline.engine.rules.count)", "lateness_ms": "\(latenessMs)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -86,8 +91,11 @@ struct ScenarioService: Service {
                         }
                     }
                 case .inputs(let inputs):
-                    pipeline.process(inputs, into: &out)
-                    Self.evaluated.increment(by: inputs.count)
+                    if !replayed.isEmpty, now() > replayedUntil { replayed = [] }  // long past any overlap
+                    let fresh = replayed.isEmpty
+                        ? inputs : inputs.filter { !replayed.contains(ScenarioWarmStart.EventRef(agentID: $0.agentID, eventID: $0.event.id)) }
+                    pipeline.process(fresh, into: &out)
+                    Self.evaluated.increment(by: fresh.count)
                 }
                 for update in out.incidents { live?.publish(update) }
                 for update in out.incidents where update.change != .updated {
@@ -123,6 +131,31 @@ struct ScenarioService: Service {
         }
     }
 
+    /// The warm start. Returns the replayed events that this process's ingest received (also on the feed).
+    private func replay(into pipeline: ScenarioPipeline, planner: ActionPlanner) async -> Set<ScenarioWarmStart.EventRef> {
+        guard let warmStart else { return [] }
+        let started = ContinuousClock.now
+        var missed = 0
+        do {
+            // The process (and its ingest) started moments ago; a minute of margin covers the difference.
+            let result = try await warmStart.replay(into: pipeline, nowMs: now(), recentMs: now() - 60_000) { out in
+                for activation in out.activations where record(activation, actions: pipeline.actions[activation.scenarioID] ?? [], planner: planner) {
+                    missed += 1
+                    live?.publish(activation)
+                }
+                persistIncidents(pipeline)
+            }
+            logger.notice("scenario state rebuilt from stored events", metadata: [
+                "events": "\(result.events)", "seconds": "\(String(format: "%.1f", (ContinuousClock.now - started).seconds))",
+                "activations_missed_by_the_previous_run": "\(missed)", "open_incidents": "\(pipeline.fuser.openCount)",
+            ])
+            return result.recent
+        } catch {
+            logger.error("warm start failed: windows start empty", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
     private func persistIncidents(_ pipeline: ScenarioPipeline) {
         let changed = pipeline.fuser.takeDirty()
         do { try store.save(changed) } catch {
@@ -152,13 +185,15 @@ struct ScenarioService: Service {
         case replace([Scenario])
     }
 
-    private func record(_ activation: Activation, actions: [ScenarioAction], planner: ActionPlanner) {
+    /// Records it with its commands and deliveries; false when it was recorded before (or failed).
+    @discardableResult
+    private func record(_ activation: Activation, actions: [ScenarioAction], planner: ActionPlanner) -> Bool {
         let plan = planner.plan(activation, actions: actions, nowMs: now())
         do {
-            guard try store.record(activation, plan: plan, nowMs: now()) else { return }
+            guard try store.record(activation, plan: plan, nowMs: now()) else { return false }
         } catch {
             logger.error("recording an activation failed", metadata: ["activation": "\(activation.id)", "error": "\(error)"])
-            return
+            return false
         }
         Counter(label: "citywatch_scenario_activations_total", dimensions: [("scenario", activation.scenarioID)]).increment()
         logger.notice("scenario activated", metadata: [
@@ -166,6 +201,7 @@ struct ScenarioService: Service {
             "districts": "\(activation.districts.joined(separator: ","))", "summary": "\(activation.summary)",
             "commands": "\(plan.commands.count)", "webhooks": "\(plan.webhooks.joined(separator: ","))",
         ])
+        return true
     }
 
     /// The directory's scenarios, or nil (logged) when they do not validate.

@@ -1,0 +1,70 @@
+import Shared
+
+/// Rebuilds the scenario engine's state after a restart: the stored events captured in the last
+/// `spanMs` go through fusion and the rules again, oldest first, as a backtest would. Windows, pending sequences and absences, cooldowns and open incidents come back
+/// as they were. Activations the replay makes have the ids the first run gave them
+/// (`scenario/key/time`), so recording them again changes nothing; an activation the previous run
+/// never made (it died between storing the events and evaluating them) is new, and is recorded
+/// and acted on. At most about `maxEvents` are replayed: the start moves later, by whole hours of
+/// the store's hourly counts, until the rest fits.
+struct ScenarioWarmStart {
+    let store: any EventStore
+    let city: CityModel
+    let spanMs: Int64
+    let maxEvents: Int
+    static let pageSize = 5_000
+
+    /// Where the replay starts: `cutMs` (now) `- spanMs`, moved later while the hours after it hold more
+    /// than `maxEvents` events.
+    func start(cutMs: Int64) async throws(StoreError) -> Int64 {
+        let earliest = cutMs - spanMs
+        let hours = try await store.hourlyCounts(fromMs: earliest, toMs: cutMs)
+        var perHour: [Int64: Int64] = [:]
+        for h in hours { perHour[h.hourMs, default: 0] += h.count }
+        var total: Int64 = 0
+        for hour in perHour.keys.sorted(by: >) {
+            total += perHour[hour]!
+            if total > Int64(maxEvents) { return max(earliest, hour + 3_600_000) }
+        }
+        return earliest
+    }
+
+    /// What a replay did: how many events, and which of them this process's own ingest received
+    /// (at or after `recentMs`): their copies on the live feed are skipped, not evaluated twice.
+    struct Replay {
+        var events = 0
+        var recent: Set<EventRef> = []
+    }
+
+    struct EventRef: Hashable {
+        var agentID: String
+        var eventID: UInt64
+    }
+
+    /// Replays into `pipeline`; `handle` gets each page's output (activations, incident changes).
+    func replay(
+        into pipeline: ScenarioPipeline, nowMs: Int64, recentMs: Int64, handle: (inout ScenarioPipeline.Output) -> Void
+    ) async throws(StoreError) -> Replay {
+        var query = EventQuery(fromMs: try await start(cutMs: nowMs), toMs: nil, limit: Self.pageSize, ascending: true)
+        var out = ScenarioPipeline.Output()
+        var result = Replay()
+        var replayed = 0
+        while replayed < maxEvents + Self.pageSize {
+            let page = try await store.events(query)
+            replayed += page.count
+            for stored in page where stored.receivedAtMs >= recentMs { result.recent.insert(EventRef(agentID: stored.agentID, eventID: stored.event.id)) }
+            pipeline.process(page.map { stored in
+                let camera = city.camerasByID[stored.event.cameraID]
+                return ScenarioInput(
+                    agentID: stored.agentID, event: stored.event, district: stored.district, reach: camera?.reach, road: camera?.road,
+                    site: camera?.site)
+            }, into: &out)
+            handle(&out)
+            out.removeAll()
+            guard page.count == query.limit, let last = page.last else { break }
+            query.after = EventCursor(captureTimeMs: last.event.captureTimeMs, agentID: last.agentID, eventID: last.event.id)
+        }
+        result.events = replayed
+        return result
+    }
+}
