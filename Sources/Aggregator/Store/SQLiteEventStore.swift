@@ -8,6 +8,7 @@ import Shared
 package final class SQLiteEventStore: EventStore {
     let path: String
     private let pool: DatabasePool
+    private let group: SQLiteGroupCommit
 
     /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
     /// existing database for queries only (tools, tests beside a running server).
@@ -21,6 +22,7 @@ package final class SQLiteEventStore: EventStore {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)") }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            group = SQLiteGroupCommit(pool: pool)
             guard !readOnly else { return }
             // After opening: GRDB's WAL set-up on the writer sets `synchronous = NORMAL`, which
             // may lose the last commits on power loss. FULL fsyncs the WAL at every commit.
@@ -50,7 +52,7 @@ package final class SQLiteEventStore: EventStore {
         let rows = EventRow.rows(of: batch)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
-        return try await run { db in
+        return try await group.commit(events: rows.count) { db in
             try db.execute(
                 sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [agent, seq, now, rows.count])
@@ -73,7 +75,7 @@ package final class SQLiteEventStore: EventStore {
                     """,
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
-        }
+        }.get()
     }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
