@@ -19,6 +19,7 @@ struct DetectCommand: AsyncParsableCommand {
     @Flag(help: "Print events as JSON lines.") var json = false
     @Option(help: "Write an annotated PNG at each event start into this directory.") var snapshotDir: String?
     @Option(help: "Write every confirmed track box of every frame in MOTChallenge CSV.") var tracks: String?
+    @Option(help: "With --tracks: only tracks of this class (person, vehicle, object, unknown), e.g. to score person tracking.") var tracksClass: String?
     @Flag(help: "Process at the source's pace instead of as fast as possible.") var realtime = false
     @Option(help: "Detect width without --config (default 640; synthetic scenes use their own).") var width: Int?
     @Option(help: "Detect height without --config (default 360).") var height: Int?
@@ -34,7 +35,15 @@ struct DetectCommand: AsyncParsableCommand {
             camera.neural = detector == "neural"
         }
         let neural = try neuralSetup(for: camera)
+        var trackClass: ObjectClass?
+        if let tracksClass {
+            guard let parsed = ObjectClass(name: tracksClass) else {
+                throw ValidationError("--tracks-class must be one of \(ObjectClass.allCases.map(\.name).joined(separator: ", ")), not '\(tracksClass)'")
+            }
+            trackClass = parsed
+        }
         var output = DetectOutput(json: json, tracksPath: tracks, snapshotDirectory: snapshotDir, rules: camera.pipeline.rules)
+        output.trackClass = trackClass
         try output.open()
         let ids = EventIDAllocator()
         let started = ContinuousClock.now

@@ -5,6 +5,8 @@ import Shared
 struct DetectOutput {
     let json: Bool
     let tracksPath: String?
+    /// Only tracks of this class go to the tracks file (nil: all).
+    var trackClass: ObjectClass?
     let snapshotDirectory: String?
     let rules: CameraRules
     private var tracksFile: FileHandle?
@@ -33,7 +35,7 @@ struct DetectOutput {
     func frame(_ frame: Frame, pipeline: CameraPipeline, events: [Event]) throws {
         if let tracksFile {
             var rows = ""
-            for track in pipeline.tracker.tracks where track.confirmed && track.misses == 0 {
+            for track in pipeline.tracker.tracks where track.confirmed && track.misses == 0 && (trackClass == nil || track.objectClass == trackClass) {
                 rows += MOTRow.line(
                     frameIndex: frame.index, id: track.id, rect: track.lastRect, frameWidth: frame.width, frameHeight: frame.height,
                     confidence: track.confidence)

@@ -113,4 +113,55 @@ import TestSupport
         #expect(try personStarts("heuristic") > 0, "size and shape alone take the shadow for a person")
         #expect(try personStarts("neural") == 0)
     }
+
+    /// Person tracking quality measured the way an operator would: `edge-agent detect --tracks FILE
+    /// --tracks-class person` on an ffmpeg-composed clip (the photographed person walking along the
+    /// upper lane, a person-shaped shadow along the lower one, over a photograph), scored
+    /// with scripts/mot_score.py (py-motmetrics) against the person's drawn box.
+    @Test func trackingQuality_fromTheCLI_withAndWithoutTheDetector() throws {
+        let dir = try TestPaths.temporaryDirectory("detect-mot")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let clip = dir.appendingPathComponent("people.mp4").path
+        // Person: 52x160 at x = 30 + (t-2)*35, y = 15 from t = 2 s; shadow: the same size, dark,
+        // right to left in the lower lane. The backdrop: darknet's dog photograph (a porch, a
+        // bicycle, a dog; nobody), still.
+        let made = try ProcessRunner.runTool("/usr/bin/ffmpeg", [
+            "-loglevel", "error", "-loop", "1", "-framerate", "5", "-i", models + "/testdata/dog.ppm",
+            "-loop", "1", "-framerate", "5", "-i", models + "/testdata/person.ppm",
+            "-f", "lavfi", "-i", "color=c=0x232323:s=52x160:r=5:d=14",
+            "-filter_complex",
+            "[0]scale=640:360,setsar=1[b];[1]crop=92:280:183:101,scale=52:160[p];[b][p]overlay=x='if(lt(t,2),-1000,30+(t-2)*35)':y=15[a];[a][2]overlay=x='if(lt(t,2),-1000,560-(t-2)*35)':y=190:shortest=1",
+            "-t", "14", "-r", "5", "-pix_fmt", "yuv420p", clip,
+        ])
+        try #require(made.status == 0, "\(made.stderr)")
+        // Ground truth: the person's box in every frame it is fully in view (MOT frames count from 1).
+        var gt = ""
+        for i in 10..<70 {
+            let x = 30 + Double(i - 10) * 7
+            guard x + 52 <= 640 else { break }
+            gt += "\(i + 1),1,\(x),15,52,160,1,-1,-1,-1\n"
+        }
+        let gtPath = dir.appendingPathComponent("gt.csv").path
+        try gt.write(toFile: gtPath, atomically: true, encoding: .utf8)
+        func score(_ detector: String) throws -> (mota: Double, idf1: Double) {
+            let tracks = dir.appendingPathComponent("\(detector).csv").path
+            let run = try ProcessRunner.run("edge-agent", [
+                "detect", "--source", clip, "--detector", detector, "--model-dir", models, "--tracks", tracks, "--tracks-class", "person",
+            ])
+            try #require(run.status == 0, "\(run.stderr)")
+            let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
+            let scored = try ProcessRunner.runTool("/usr/bin/env", [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, tracks])
+            try #require(scored.status == 0, "mot_score.py: \(scored.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any] ?? [:]
+            return (object["mota"] as? Double ?? -99, object["idf1"] as? Double ?? 0)
+        }
+        let heuristic = try score("heuristic"), neural = try score("neural")
+        print("MOT cli-people-and-shadow heuristic mota=\(heuristic.mota) idf1=\(heuristic.idf1) neural mota=\(neural.mota) idf1=\(neural.idf1)")
+        #expect(neural.mota > heuristic.mota, "the shadow is a person track only without the detector")
+        #expect(neural.idf1 > heuristic.idf1)
+        #expect(neural.mota >= 0.5, "MOTA \(neural.mota)")
+        let bad = try ProcessRunner.run("edge-agent", ["detect", "--source", clip, "--tracks-class", "ghost"])
+        #expect(bad.status != 0 && bad.stderr.contains("--tracks-class"), "\(bad.stderr)")
+    }
 }
