@@ -247,7 +247,7 @@ final class ScenarioEngine {
         watermarkMs = w
         for i in timedRules {
             let rule = rules[i]
-            guard let earliest = rule.pending.earliestDeadlineMs, earliest < w || w == .max else { continue }
+            guard let earliest = rule.pending.earliestDeadlineMs(), earliest < w || w == .max else { continue }
             guard case .absence(let p) = rule.scenario.pattern else {
                 if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
                 continue
