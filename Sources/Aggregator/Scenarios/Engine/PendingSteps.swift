@@ -24,6 +24,8 @@ struct PendingSteps {
     init(capacity: Int) { self.capacity = capacity }
 
     var count: Int { entries.count }
+    /// Ids still queued in arrival order, satisfied ones not yet dropped included (tests).
+    var queuedIDs: Int { order.count }
 
     /// The deadline of the oldest entry (nil when none): `expire` has nothing to do before it.
     /// Entries are in arrival order, so a later entry may have an earlier deadline only by the
