@@ -113,8 +113,12 @@ struct BatchIngestor: Sendable {
                 if !inputs.isEmpty { await scenarioFeed.send(inputs) }
             }
             if !batch.evicted.isEmpty {
-                logger.warning("agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)"])
+                logger.warning(
+                    "agent reports evicted events", metadata: ["agent": "\(agent)", "events": "\(batch.evicted.events)", "snapshots": "\(batch.evicted.snapshots)"])
                 Counter(label: "citywatch_agent_evicted_events_total", dimensions: [("agent", agent)]).increment(by: Int(clamping: batch.evicted.events))
+                if batch.evicted.snapshots > 0 {
+                    Counter(label: "citywatch_agent_evicted_snapshots_total", dimensions: [("agent", agent)]).increment(by: Int(clamping: batch.evicted.snapshots))
+                }
             }
             return .success(BatchAck(
                 agentID: agent, committedSeq: committed, serverTimeMs: now(), commands: commands(for: agent, results: batch.commandResults),

@@ -86,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
         let board = AgentStatusBoard(agentID: configuration.agentID, cameras: configuration.cameras.map { ($0.id, $0.source) }, nowMs: nowMs)
         shipper.commands = desk
         shipper.board = board
+        shipper.snapshots = SnapshotStore(directory: configuration.stateDirectory + "/snapshots")
         let neural = Self.loadNeural(configuration, board: board, logger: logger)
         let cameras = configuration.cameras.map {
             var service = CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger)

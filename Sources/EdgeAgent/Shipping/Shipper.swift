@@ -24,6 +24,8 @@ struct Shipper: Service {
     var commands: CommandDesk? = nil
     /// The link's state for `edge-agent status`.
     var board: AgentStatusBoard? = nil
+    /// Snapshots evicted before upload are reported in batches' eviction reports.
+    var snapshots: SnapshotStore? = nil
 
     private let sentBatches = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "acked")])
     private let retries = Counter(label: "citywatch_agent_batches_total", dimensions: [("result", "retry")])
@@ -109,6 +111,7 @@ struct Shipper: Service {
                             if !received.isEmpty { commands?.receive(received, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) }
                         }
                         if let through = effects.ackThrough { spool.ack(through: through, reportedEvictions: effects.reportedEvictions) }
+                        snapshots?.markReported(effects.reportedSnapshotEvictions)
                     }
                 }
             }
@@ -123,15 +126,19 @@ struct Shipper: Service {
             else { return }
             let carried = machine.window.filter { $0.finish != .deadLettered }.reduce(UInt64(0)) { $0 + $1.batch.evictions }
             let unreported = spool.stats.unreportedEvictedEvents
+            let carriedSnapshots = machine.window.filter { $0.finish != .deadLettered }.reduce(UInt64(0)) { $0 + $1.batch.snapshotEvictions }
+            let unreportedSnapshots = snapshots?.unreportedEvictions() ?? 0
             // The wire wants ids increasing within a batch; reads go lane by lane.
-            _ = machine.open(events: read.events.sorted { $0.id < $1.id }, end: read.end, evictions: unreported > carried ? unreported - carried : 0)
+            _ = machine.open(
+                events: read.events.sorted { $0.id < $1.id }, end: read.end, evictions: unreported > carried ? unreported - carried : 0,
+                snapshotEvictions: unreportedSnapshots > carriedSnapshots ? unreportedSnapshots - carriedSnapshots : 0)
             spool.nextBatchSeq = machine.nextSeq
         }
     }
 
     private func body(_ batch: ShipperStateMachine.Batch) throws -> [UInt8] {
         var eventBatch = EventBatch(agentID: agentID, batchSeq: batch.seq, events: batch.events)
-        eventBatch.evicted = EvictionReport(events: batch.evictions)
+        eventBatch.evicted = EvictionReport(events: batch.evictions, snapshots: batch.snapshotEvictions)
         eventBatch.agentVersion = CitywatchVersion.current
         eventBatch.commandResults = commands?.results(forBatch: batch.seq) ?? []
         eventBatch.health = board?.health

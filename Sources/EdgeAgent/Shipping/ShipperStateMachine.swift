@@ -26,6 +26,8 @@ struct ShipperStateMachine {
         let end: Spool.Cursor
         /// Evicted events this batch reports.
         let evictions: UInt64
+        /// Evicted snapshots this batch reports.
+        var snapshotEvictions: UInt64 = 0
     }
 
     enum Outcome: Sendable, Equatable {
@@ -41,6 +43,7 @@ struct ShipperStateMachine {
         /// Ack the spool through this cursor, and mark these evictions reported.
         var ackThrough: Spool.Cursor?
         var reportedEvictions: UInt64 = 0
+        var reportedSnapshotEvictions: UInt64 = 0
         /// Move this batch to the dead-letter area.
         var deadLetter: UInt64?
     }
@@ -69,8 +72,8 @@ struct ShipperStateMachine {
     var hasRoomForNewBatch: Bool { window.count < settings.maxInFlight }
 
     /// Takes a new batch of `events` ending at `end` into the window; returns its sequence.
-    mutating func open(events: [Event], end: Spool.Cursor, evictions: UInt64) -> Batch {
-        let batch = Batch(seq: nextSeq, events: events, end: end, evictions: evictions)
+    mutating func open(events: [Event], end: Spool.Cursor, evictions: UInt64, snapshotEvictions: UInt64 = 0) -> Batch {
+        let batch = Batch(seq: nextSeq, events: events, end: end, evictions: evictions, snapshotEvictions: snapshotEvictions)
         nextSeq += 1
         window.append((batch, .open))
         ready.append(batch.seq)
@@ -111,7 +114,10 @@ struct ShipperStateMachine {
             through = first.batch.end
             // Only an acked batch told the aggregator its evictions; a dead-lettered one's are
             // carried by a later batch (they stay unreported in the spool).
-            if first.finish == .acked { effects.reportedEvictions += first.batch.evictions }
+            if first.finish == .acked {
+                effects.reportedEvictions += first.batch.evictions
+                effects.reportedSnapshotEvictions += first.batch.snapshotEvictions
+            }
             window.removeFirst()
         }
         effects.ackThrough = through

@@ -1,15 +1,20 @@
 import Foundation
 import Metrics
+import Synchronization
 
 /// The snapshots the aggregator asked for (`take_snapshot`): PNG files in `<state>/snapshots`
 /// waiting to be uploaded, the newest 200 kept, so that a burst of commands cannot fill the disk
 /// the spool needs (older ones are evicted and counted). Uploaded files move to `sent/` (the
 /// newest 50 kept, for `edge-agent snapshot` users on the box), refused ones to `refused/`.
+/// Evicted snapshots not yet reported to the aggregator are counted in `.evicted` (a number), so
+/// the next batches' eviction report carries them even across a restart.
 struct SnapshotStore {
     let directory: String
     static let keep = 200
     static let keepSent = 50
     private static let evicted = Counter(label: "citywatch_agent_snapshots_total", dimensions: [("result", "evicted")])
+    /// The `.evicted` file's read-modify-write (cameras save while the shipper reports).
+    private static let counter = Mutex(())
 
     func save(_ png: [UInt8], as name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -18,7 +23,34 @@ struct SnapshotStore {
             throw CertificateFilesError("cannot write \(path)")
         }
         let dropped = Self.prune(directory, keep: Self.keep)
-        if dropped > 0 { Self.evicted.increment(by: dropped) }
+        if dropped > 0 {
+            Self.evicted.increment(by: dropped)
+            adjustUnreported(by: Int64(dropped))
+        }
+    }
+
+    /// Evicted snapshots the aggregator has not been told of.
+    func unreportedEvictions() -> UInt64 {
+        Self.counter.withLock { _ in readUnreported() }
+    }
+
+    /// An acked batch reported `count` of them.
+    func markReported(_ count: UInt64) {
+        guard count > 0 else { return }
+        adjustUnreported(by: -Int64(clamping: count))
+    }
+
+    private func adjustUnreported(by delta: Int64) {
+        Self.counter.withLock { _ in
+            let value = max(0, Int64(clamping: readUnreported()) + delta)
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try? "\(value)\n".write(toFile: directory + "/.evicted", atomically: true, encoding: .utf8)
+        }
+    }
+
+    private func readUnreported() -> UInt64 {
+        guard let text = try? String(contentsOfFile: directory + "/.evicted", encoding: .utf8) else { return 0 }
+        return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// Files waiting for upload, oldest first.

@@ -82,6 +82,18 @@ import Testing
         #expect(machine.window.isEmpty && machine.nextSeq == 3)
     }
 
+    @Test func snapshotEvictions_areReportedOnlyByAnAckedBatch() {
+        var machine = ShipperStateMachine(firstSeq: 1)
+        _ = machine.open(events: [], end: Self.cursor(1), evictions: 0, snapshotEvictions: 3)
+        _ = machine.open(events: [], end: Self.cursor(2), evictions: 0, snapshotEvictions: 2)
+        _ = machine.nextToSend(now: 0)
+        _ = machine.nextToSend(now: 0)
+        let refused = machine.record(.permanent(status: 400), seq: 1, now: 0, random: 0)
+        #expect(refused.reportedSnapshotEvictions == 0, "a dead-lettered batch told the aggregator nothing")
+        let acked = machine.record(.acked, seq: 2, now: 0, random: 0)
+        #expect(acked.reportedSnapshotEvictions == 2 && acked.ackThrough == Self.cursor(2))
+    }
+
     @Test func aRetriedBatchGoesBeforeNewerOnes() {
         var machine = ShipperStateMachine(firstSeq: 1)
         for n in 1...3 { _ = machine.open(events: [], end: Self.cursor(n), evictions: 0) }
