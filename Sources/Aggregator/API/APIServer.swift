@@ -85,6 +85,9 @@ enum APIServer {
         route(router, .get, "v1/stream", .viewer, d) { request, _ in try APIRoutes.stream(request, d) }
         route(router, .get, "v1/snapshots", .viewer, d) { request, _ in
             let agent = request.uri.queryParameters.get("agent")
+            if let agent, !AgentIdentity.isValidName(agent) {
+                throw APIFailure(status: .badRequest, code: "bad_parameter", message: "agent: '\(agent)' is not an agent id")
+            }
             let limit = Int(try APIRoutes.integer(request, "limit", 1...1000) ?? 100)
             return APIJSON.response(["snapshots": Array((d.snapshots?.list(agent: agent) ?? []).prefix(limit))])
         }

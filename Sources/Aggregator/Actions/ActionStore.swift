@@ -153,10 +153,15 @@ final class ActionStore: Sendable {
     /// Incidents left open by a previous run: fusion's state did not survive, so they cannot
     /// grow or resolve; they are resolved at their last event. Returns how many.
     @discardableResult
-    func resolveOrphanedIncidents() throws -> Int {
+    func resolveOrphanedIncidents(keeping kept: Set<String> = []) throws -> Int {
         try queue.write { db in
-            try db.execute(sql: "UPDATE incidents SET status = 'resolved', resolved_ms = last_ms WHERE status IN ('open', 'acknowledged')")
-            return db.changesCount
+            var resolved = 0
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM incidents WHERE status IN ('open', 'acknowledged')")
+            for id in ids where !kept.contains(id) {
+                try db.execute(sql: "UPDATE incidents SET status = 'resolved', resolved_ms = last_ms WHERE id = ?", arguments: [id])
+                resolved += db.changesCount
+            }
+            return resolved
         }
     }
 
@@ -212,8 +217,9 @@ final class ActionStore: Sendable {
                         INSERT INTO incidents (id, type, status, severity, opened_ms, last_ms, resolved_ms, event_count, cameras, districts,
                           tracks, timeline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (id) DO UPDATE SET status = CASE WHEN incidents.status = 'acknowledged' AND excluded.status = 'open'
-                          THEN 'acknowledged' ELSE excluded.status END, severity = max(incidents.severity, excluded.severity),
-                          opened_ms = excluded.opened_ms, last_ms = excluded.last_ms, resolved_ms = excluded.resolved_ms,
+                          THEN 'acknowledged' WHEN incidents.status = 'resolved' THEN 'resolved' ELSE excluded.status END, severity = max(incidents.severity, excluded.severity),
+                          opened_ms = excluded.opened_ms, last_ms = excluded.last_ms,
+                          resolved_ms = CASE WHEN incidents.status = 'resolved' THEN incidents.resolved_ms ELSE excluded.resolved_ms END,
                           event_count = excluded.event_count, cameras = excluded.cameras, districts = excluded.districts,
                           tracks = excluded.tracks, timeline = excluded.timeline
                         """,

@@ -80,6 +80,8 @@ final class IncidentFuser {
     }
 
     var openCount: Int { open.count }
+    /// The ids of the open incidents (a warm start keeps them open in the database).
+    var openIDs: Set<String> { Set(open.keys) }
 
     func fuse(_ input: ScenarioInput, into updates: inout [IncidentUpdate]) {
         guard input.source == .event, let type = typeOfKind(input.event.kind) else { return }

@@ -37,7 +37,6 @@ struct ScenarioService: Service {
     func run() async throws {
         let pipeline = ScenarioPipeline(scenarios: initial, fusion: fusion, city: city, latenessMs: latenessMs)
         let planner = ActionPlanner(city: city)
-        restore(pipeline)
         let feed = self.feed
         let reloads = AsyncChannel<Void>()
         // Trap SIGHUP before saying we run: from then on it reloads instead of ending the process.
@@ -118,28 +117,54 @@ struct ScenarioService: Service {
     }
 
     /// Cooldowns from recorded activations (a condition still going on does not fire again
-    /// because the aggregator restarted), and incidents the previous run left open are resolved.
-    private func restore(_ pipeline: ScenarioPipeline) {
+    /// because the aggregator restarted), from as far back as the warm start replays; returns the
+    /// latest recorded time per scenario and key (a replayed activation at or before it is not new).
+    private func restoreCooldowns(_ pipeline: ScenarioPipeline, sinceMs: Int64) -> [String: Int64] {
         do {
             let longest = initial.map(\.cooldown.milliseconds).max() ?? 0
-            let recent = try store.latestActivations(sinceMs: now() - longest)
-            for r in recent { pipeline.engine.seedCooldown(scenario: r.scenario, key: r.key, timeMs: r.timeMs) }
-            let orphaned = try store.resolveOrphanedIncidents()
-            if orphaned > 0 { logger.notice("incidents left open by the previous run resolved", metadata: ["incidents": "\(orphaned)"]) }
+            var latest: [String: Int64] = [:]
+            for r in try store.latestActivations(sinceMs: sinceMs.saturatingSubtract(longest)) {
+                pipeline.engine.seedCooldown(scenario: r.scenario, key: r.key, timeMs: r.timeMs)
+                latest[r.scenario + "/" + r.key] = r.timeMs
+            }
+            return latest
         } catch {
-            logger.warning("restoring scenario state failed", metadata: ["error": "\(error)"])
+            logger.warning("restoring cooldowns failed", metadata: ["error": "\(error)"])
+            return [:]
         }
     }
 
-    /// The warm start. Returns the replayed events that this process's ingest received (also on the feed).
+    /// Incidents the previous run left open, except those the warm start found still going, are
+    /// resolved at their last event (fusion's state does not outlive the process).
+    private func resolveOrphans(_ pipeline: ScenarioPipeline) {
+        do {
+            let orphaned = try store.resolveOrphanedIncidents(keeping: pipeline.fuser.openIDs)
+            if orphaned > 0 { logger.notice("incidents left open by the previous run resolved", metadata: ["incidents": "\(orphaned)"]) }
+        } catch {
+            logger.warning("resolving orphaned incidents failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The warm start, then the orphaned incidents. Returns the replayed events that this process's
+    /// ingest received (also on the feed).
     private func replay(into pipeline: ScenarioPipeline, planner: ActionPlanner) async -> Set<ScenarioWarmStart.EventRef> {
-        guard let warmStart else { return [] }
+        guard let warmStart else {
+            _ = restoreCooldowns(pipeline, sinceMs: now())
+            resolveOrphans(pipeline)
+            return []
+        }
         let started = ContinuousClock.now
+        let nowMs = now()
         var missed = 0
         do {
+            let startMs = try await warmStart.start(cutMs: nowMs)
+            let recorded = restoreCooldowns(pipeline, sinceMs: startMs)
             // The process (and its ingest) started moments ago; a minute of margin covers the difference.
-            let result = try await warmStart.replay(into: pipeline, nowMs: now(), recentMs: now() - 60_000) { out in
-                for activation in out.activations where record(activation, actions: pipeline.actions[activation.scenarioID] ?? [], planner: planner) {
+            let result = try await warmStart.replay(into: pipeline, fromMs: startMs, nowMs: nowMs, recentMs: nowMs - 60_000) { out in
+                for activation in out.activations {
+                    // At or before what was recorded for its scenario and key: the first run saw it (or chose not to fire).
+                    if let last = recorded[activation.scenarioID + "/" + activation.key], activation.timeMs <= last { continue }
+                    guard record(activation, actions: pipeline.actions[activation.scenarioID] ?? [], planner: planner) else { continue }
                     missed += 1
                     live?.publish(activation)
                 }
@@ -149,9 +174,11 @@ struct ScenarioService: Service {
                 "events": "\(result.events)", "seconds": "\(String(format: "%.1f", (ContinuousClock.now - started).seconds))",
                 "activations_missed_by_the_previous_run": "\(missed)", "open_incidents": "\(pipeline.fuser.openCount)",
             ])
+            resolveOrphans(pipeline)
             return result.recent
         } catch {
             logger.error("warm start failed: windows start empty", metadata: ["error": "\(error)"])
+            resolveOrphans(pipeline)
             return []
         }
     }

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Shared
 
 /// Rebuilds the scenario engine's state after a restart: the stored events captured in the last
@@ -14,17 +15,20 @@ struct ScenarioWarmStart {
     let maxEvents: Int
     static let pageSize = 5_000
 
-    /// Where the replay starts: `cutMs` (now) `- spanMs`, moved later while the hours after it hold more
-    /// than `maxEvents` events.
+    /// Where the replay starts: `cutMs` (now) `- spanMs`, moved later by whole hours while the hours
+    /// after it hold more than `maxEvents` events. When the newest hour alone holds more, it is
+    /// replayed whole (from its start).
     func start(cutMs: Int64) async throws(StoreError) -> Int64 {
         let earliest = cutMs - spanMs
         let hours = try await store.hourlyCounts(fromMs: earliest, toMs: cutMs)
         var perHour: [Int64: Int64] = [:]
         for h in hours { perHour[h.hourMs, default: 0] += h.count }
         var total: Int64 = 0
+        var start = earliest
         for hour in perHour.keys.sorted(by: >) {
             total += perHour[hour]!
-            if total > Int64(maxEvents) { return max(earliest, hour + 3_600_000) }
+            if total > Int64(maxEvents) { return max(earliest, start == earliest ? hour : start) }
+            start = hour
         }
         return earliest
     }
@@ -42,14 +46,17 @@ struct ScenarioWarmStart {
     }
 
     /// Replays into `pipeline`; `handle` gets each page's output (activations, incident changes).
+    /// Events from the future (beyond ingest's horizon) were not evaluated by the first run
+    /// either: the replay stops at that horizon, so they cannot drag the watermark ahead.
     func replay(
-        into pipeline: ScenarioPipeline, nowMs: Int64, recentMs: Int64, handle: (inout ScenarioPipeline.Output) -> Void
+        into pipeline: ScenarioPipeline, fromMs: Int64, nowMs: Int64, recentMs: Int64,
+        handle: (inout ScenarioPipeline.Output) -> Void
     ) async throws(StoreError) -> Replay {
-        var query = EventQuery(fromMs: try await start(cutMs: nowMs), toMs: nil, limit: Self.pageSize, ascending: true)
+        var query = EventQuery(fromMs: fromMs, toMs: nowMs.saturatingAdd(BatchIngestor.maxFutureMs), limit: Self.pageSize, ascending: true)
         var out = ScenarioPipeline.Output()
         var result = Replay()
         var replayed = 0
-        while replayed < maxEvents + Self.pageSize {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let page = try await store.events(query)
             replayed += page.count
             for stored in page where stored.receivedAtMs >= recentMs { result.recent.insert(EventRef(agentID: stored.agentID, eventID: stored.event.id)) }

@@ -77,8 +77,9 @@ final class SnapshotArchive: Sendable {
 
     /// Every stored snapshot, newest first (of `agent` when given).
     func list(agent: String? = nil) -> [Entry] {
+        if let agent, !AgentIdentity.isValidName(agent) { return [] }
         let fm = FileManager.default
-        let agents = agent.map { [$0] } ?? ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }
+        let agents = agent.map { [$0] } ?? ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter(AgentIdentity.isValidName)
         var entries: [Entry] = []
         for a in agents {
             for name in (try? fm.contentsOfDirectory(atPath: directory + "/" + a)) ?? [] where Self.isValidName(name) {

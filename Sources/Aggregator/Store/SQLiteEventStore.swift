@@ -226,7 +226,8 @@ package final class SQLiteEventStore: EventStore {
         if let e = error as? StoreError { return e }
         guard let db = error as? DatabaseError else { return .failed("\(error)") }
         switch db.resultCode.primaryResultCode {
-        case .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_PERM, .SQLITE_NOMEM:
+        // SQLITE_ABORT: a group commit's transaction rolled back by another batch's I/O failure.
+        case .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_PERM, .SQLITE_NOMEM, .SQLITE_ABORT:
             return .unavailable(db.description)
         default:
             return .failed(db.description)

@@ -13,9 +13,10 @@ struct SnapshotLane {
     enum Outcome: Equatable {
         /// Stored by the aggregator (or it had that name already).
         case stored
-        /// Refused for good (400, 403, 404, 413, 415): the file is set aside, the lane goes on.
+        /// Refused for good (400, 403, 413, 415): the file is set aside, the lane goes on.
         case refused(status: Int)
-        /// Network error, 401, 429, 503, 5xx: try again later.
+        /// Network error, 401, 404 (an aggregator without the route, until it is upgraded), 429,
+        /// 503, 5xx: try again later.
         case retryable(retryAfterSeconds: Int?)
     }
 
@@ -42,7 +43,7 @@ struct SnapshotLane {
     static func outcome(status: Int, retryAfter: Int?) -> Outcome {
         switch status {
         case 200, 201: .stored
-        case 400, 403, 404, 413, 415: .refused(status: status)
+        case 400, 403, 413, 415: .refused(status: status)
         default: .retryable(retryAfterSeconds: retryAfter)
         }
     }

@@ -87,7 +87,11 @@ struct SnapshotStore {
     private static func prune(_ directory: String, keep: Int) -> Int {
         let files = dated(directory)
         guard files.count > keep else { return 0 }
-        for old in files.prefix(files.count - keep) { try? FileManager.default.removeItem(atPath: directory + "/" + old.name) }
-        return files.count - keep
+        var removed = 0
+        // Only what this call removed counts (two cameras saving at once may race for the same file).
+        for old in files.prefix(files.count - keep) where (try? FileManager.default.removeItem(atPath: directory + "/" + old.name)) != nil {
+            removed += 1
+        }
+        return removed
     }
 }

@@ -59,11 +59,15 @@ struct SnapshotUploader: Service {
     }
 
     private func upload(_ name: String, to base: String) async -> SnapshotLane.Outcome {
-        guard let camera = Self.camera(of: name), let png = FileManager.default.contents(atPath: store.path(of: name)) else {
+        // A camera id or name outside what a URL path segment carries as is cannot be sent: set aside.
+        guard let camera = Self.camera(of: name), let png = FileManager.default.contents(atPath: store.path(of: name)),
+            let cameraSegment = camera.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])),
+            let nameSegment = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"]))
+        else {
             return .refused(status: 0)
         }
         do {
-            var request = HTTPClientRequest(url: base + "/v1/snapshots/" + camera + "/" + name)
+            var request = HTTPClientRequest(url: base + "/v1/snapshots/" + cameraSegment + "/" + nameSegment)
             request.method = .PUT
             request.headers.add(name: "Content-Type", value: "image/png")
             request.body = .bytes(ByteBuffer(bytes: png))

@@ -22,10 +22,10 @@ import TestSupport
     }
 
     /// People on a real street are confirmed; what the detector turns down is a subset of what size
-    /// and shape called a person. Checked by eye once (docs/MODELS.md): all 41 of the detector's
-    /// person starts are people; 7 of the 16 it turned down are empty road ("ghosts" the motion
-    /// model leaves where someone stood), the others are people under 40 px, cut by the frame edge,
-    /// or behind a van.
+    /// and shape called a person. Checked by eye (docs/MODELS.md): all 42 of the detector's person
+    /// starts are people; 7 of the 15 it turned down are empty road ("ghosts" the motion model
+    /// leaves where someone stood), the others are people under 40 px, cut by the frame edge, or
+    /// behind a van.
     @Test func aRealStreet_peopleAreConfirmed_ghostsAreNot() throws {
         let heuristic = try Self.personStarts("vtest.avi", detector: "heuristic", size: (768, 576))
         let neural = try Self.personStarts("vtest.avi", detector: "neural", size: (768, 576))

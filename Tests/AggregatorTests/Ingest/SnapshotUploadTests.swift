@@ -93,5 +93,7 @@ import TestSupport
         #expect(try await get("/v1/snapshots/agent-1/cam-1-01-404.png", token: token).0 == 404)
         #expect(try await get("/v1/snapshots/agent-1/..%2Fevents.sqlite", token: token).0 == 404)
         #expect(try await get("/v1/snapshots", token: nil).0 == 401)
+        #expect(try await get("/v1/snapshots?agent=..", token: token).0 == 400, "no listing outside the archive")
+        #expect(try await get("/v1/snapshots?agent=..%2F..%2Fetc", token: token).0 == 400)
     }
 }

@@ -27,8 +27,8 @@ import Testing
     @Test func statuses_mapToOutcomes() {
         #expect(SnapshotLane.outcome(status: 201, retryAfter: nil) == .stored)
         #expect(SnapshotLane.outcome(status: 200, retryAfter: nil) == .stored)
-        for status in [400, 403, 404, 413, 415] { #expect(SnapshotLane.outcome(status: status, retryAfter: nil) == .refused(status: status)) }
-        for status in [401, 429, 500, 503] { #expect(SnapshotLane.outcome(status: status, retryAfter: 2) == .retryable(retryAfterSeconds: 2)) }
+        for status in [400, 403, 413, 415] { #expect(SnapshotLane.outcome(status: status, retryAfter: nil) == .refused(status: status)) }
+        for status in [401, 404, 429, 500, 503] { #expect(SnapshotLane.outcome(status: status, retryAfter: 2) == .retryable(retryAfterSeconds: 2)) }
     }
 
     @Test func theCamera_isTheNameUpToItsTimestamp() {

@@ -6,3 +6,11 @@ extension Int64 {
         return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
+
+extension Int64 {
+    /// `self - other`, clamped likewise.
+    func saturatingSubtract(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other > 0 ? .min : .max) : difference
+    }
+}

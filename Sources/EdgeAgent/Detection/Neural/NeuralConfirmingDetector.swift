@@ -56,9 +56,19 @@ struct NeuralConfirmingDetector: ObjectDetector {
         // Candidates never judged come first; judged ones whose verdict is getting old are looked
         // at again when the budget allows.
         var unexamined: [Int] = [], stale: [Int] = []
+        // One verdict per detection and one detection per verdict: each detection takes the
+        // best-overlapping verdict no earlier detection took, so a verdict cannot slide onto a
+        // shadow or a car walking past its object.
+        var used = Set<Int>()
         for i in detections.indices where detections[i].objectClass == .person {
             let rect = detections[i].rect
-            if let v = verdicts.lastIndex(where: { $0.rect.intersectionOverUnion(rect) >= 0.3 }) {
+            var best: (index: Int, iou: Double)?
+            for (v, verdict) in verdicts.enumerated() where !used.contains(v) {
+                let iou = verdict.rect.intersectionOverUnion(rect)
+                if iou >= 0.3, iou > best?.iou ?? 0 { best = (v, iou) }
+            }
+            if let v = best?.index {
+                used.insert(v)
                 // The verdict follows the object from frame to frame, so it holds while they walk.
                 verdicts[v].rect = rect
                 Self.apply(verdicts[v].score, judged: true, to: &detections[i])
