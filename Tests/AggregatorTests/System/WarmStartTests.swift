@@ -32,8 +32,10 @@ import TestSupport
         let scenarios = scratch.appendingPathComponent("scenarios")
         try FileManager.default.createDirectory(at: scenarios, withIntermediateDirectories: true)
         try Self.rule.write(to: scenarios.appendingPathComponent("three.yaml"), atomically: true, encoding: .utf8)
+        // The events are two minutes old: a generous lateness keeps the wall-clock watermark (ticked
+        // every second) behind them however slowly this test runs.
         let aggregator = try AggregatorFixture(extraConfig: """
-            scenarios: {directory: \(scenarios.path), lateness_s: 0\(warmStart ? "" : ", warm_start_s: 0")}
+            scenarios: {directory: \(scenarios.path), lateness_s: 600\(warmStart ? "" : ", warm_start_s: 0")}
             """)
         let operations = aggregator.directory.appendingPathComponent("operations.sqlite").path
         func activations() throws -> [String] {
