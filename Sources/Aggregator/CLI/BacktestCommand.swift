@@ -64,12 +64,7 @@ struct BacktestCommand: AsyncParsableCommand {
             while true {
                 let page = try await store.events(query)
                 events += page.count
-                pipeline.process(page.map { stored in
-                    let camera = city.camerasByID[stored.event.cameraID]
-                    return ScenarioInput(
-                        agentID: stored.agentID, event: stored.event, district: stored.district, reach: camera?.reach, road: camera?.road,
-                        site: camera?.site)
-                }, into: &out)
+                pipeline.process(page.map { ScenarioInput(stored: $0, city: city) }, into: &out)
                 activations += out.activations
                 incidents.formUnion(out.incidents.map(\.incident.id))
                 out.removeAll()

@@ -60,12 +60,7 @@ struct ScenarioWarmStart {
             let page = try await store.events(query)
             replayed += page.count
             for stored in page where stored.receivedAtMs >= recentMs { result.recent.insert(EventRef(agentID: stored.agentID, eventID: stored.event.id)) }
-            pipeline.process(page.map { stored in
-                let camera = city.camerasByID[stored.event.cameraID]
-                return ScenarioInput(
-                    agentID: stored.agentID, event: stored.event, district: stored.district, reach: camera?.reach, road: camera?.road,
-                    site: camera?.site)
-            }, into: &out)
+            pipeline.process(page.map { ScenarioInput(stored: $0, city: city) }, into: &out)
             handle(&out)
             out.removeAll()
             guard page.count == query.limit, let last = page.last else { break }

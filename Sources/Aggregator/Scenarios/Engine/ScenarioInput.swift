@@ -18,6 +18,15 @@ struct ScenarioInput: Sendable, Hashable {
             road: camera?.road, site: camera?.site)
     }
 
+    /// A stored event as it was evaluated live (replays, backtests): its district as stored, the
+    /// camera's reach, road and site from the city model.
+    init(stored: StoredEvent, city: CityModel) {
+        let camera = city.camerasByID[stored.event.cameraID]
+        self.init(
+            agentID: stored.agentID, event: stored.event, district: stored.district, reach: camera?.reach, road: camera?.road,
+            site: camera?.site)
+    }
+
     init(
         agentID: String, event: Event, source: EventFilter.Source = .event, district: String, reach: String? = nil,
         road: String? = nil, site: String? = nil
