@@ -69,7 +69,7 @@ import TestSupport
     @Test func neuralDetector_confirmsThePersonInAClip() throws {
         let dir = try TestPaths.temporaryDirectory("detect-neural")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let models = TestPaths.modelDirectory
         let clip = dir.appendingPathComponent("people.mp4").path
         let made = try ProcessRunner.runTool("/usr/bin/ffmpeg", [
             "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x6e6e6e:s=640x360:r=5:d=14", "-loop", "1", "-framerate", "5",
@@ -95,7 +95,7 @@ import TestSupport
     @Test func heavyMotionWithoutPeople_raisesNoPersonAlarm_withTheDetector() throws {
         let dir = try TestPaths.temporaryDirectory("detect-heavy")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let models = TestPaths.modelDirectory
         let clip = dir.appendingPathComponent("heavy.mp4").path
         let made = try ProcessRunner.runTool("/usr/bin/ffmpeg", [
             "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x6e6e6e:s=640x360:r=5:d=14", "-f", "lavfi", "-i", "color=c=0x232323:s=52x160:r=5:d=14",
@@ -121,7 +121,7 @@ import TestSupport
     @Test func trackingQuality_fromTheCLI_withAndWithoutTheDetector() throws {
         let dir = try TestPaths.temporaryDirectory("detect-mot")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let models = TestPaths.modelDirectory
         let clip = dir.appendingPathComponent("people.mp4").path
         // Person: 52x160 at x = 30 + (t-2)*35, y = 15 from t = 2 s; shadow: the same size, dark,
         // right to left in the lower lane. The backdrop: darknet's dog photograph (a porch, a
@@ -150,11 +150,8 @@ import TestSupport
                 "detect", "--source", clip, "--detector", detector, "--model-dir", models, "--tracks", tracks, "--tracks-class", "person",
             ])
             try #require(run.status == 0, "\(run.stderr)")
-            let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
-            let scored = try ProcessRunner.runTool("/usr/bin/env", [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, tracks])
-            try #require(scored.status == 0, "mot_score.py: \(scored.stderr)")
-            let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any] ?? [:]
-            return (object["mota"] as? Double ?? -99, object["idf1"] as? Double ?? 0)
+            let scored = try MOTScore.score(groundTruthFile: gtPath, hypothesesFile: tracks)
+            return (scored.mota, scored.idf1)
         }
         let heuristic = try score("heuristic"), neural = try score("neural")
         print("MOT cli-people-and-shadow heuristic mota=\(heuristic.mota) idf1=\(heuristic.idf1) neural mota=\(neural.mota) idf1=\(neural.idf1)")

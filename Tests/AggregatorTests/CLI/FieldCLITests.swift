@@ -156,7 +156,7 @@ import TestSupport
         #expect(analysing && missing.agent!.isRunning, "the camera keeps analysing frames")
         await missing.cleanUp()
 
-        let models = ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        let models = TestPaths.modelDirectory
         let present = try Box(cameras: cameras, extra: "detector: {model_directory: \(models), max_inferences_per_s: 2}")
         try await present.start()
         _ = try await present.agent!.waitFor("person detector loaded")

@@ -9,7 +9,7 @@ import TestSupport
 /// errors for a missing library or model.
 @Suite struct NeuralPersonDetectorTests {
     static var directory: String {
-        ProcessInfo.processInfo.environment["CITYWATCH_MODEL_DIR"] ?? TestPaths.packageRoot.appendingPathComponent(".build/models").path
+        TestPaths.modelDirectory
     }
 
     /// A binary PPM (P6, 8-bit): width, height and RGB bytes.

@@ -9,15 +9,7 @@ import TestSupport
 /// regression guard. The dense crowd is the classical tracker's weak spot (people merge into one
 /// blob while they pass each other); a neural detector is the planned fix.
 @Suite struct TrackingQualityTests {
-    struct Score: Decodable {
-        let mota: Double
-        let idf1: Double
-        let switches: Int
-    }
-
-    func score(_ run: SceneRun) throws -> Score {
-        let dir = try TestPaths.temporaryDirectory("mot")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    func score(_ run: SceneRun) throws -> MOTScore {
         func row(_ frame: Int, _ id: Int, _ r: Rect) -> String {
             MOTRow.line(frameIndex: frame, id: UInt64(id), rect: r, frameWidth: run.scene.width, frameHeight: run.scene.height, confidence: 1)
         }
@@ -25,16 +17,7 @@ import TestSupport
         for i in 0..<run.scene.frameCount {
             for truth in run.scene.truth(atFrame: i) { gt += row(i, truth.id, truth.rect) }
         }
-        let hyp = run.trackBoxes.map { row($0.frame, Int($0.id), $0.rect) }.joined()
-        let gtPath = dir.appendingPathComponent("gt.csv").path, hypPath = dir.appendingPathComponent("hyp.csv").path
-        try gt.write(toFile: gtPath, atomically: true, encoding: .utf8)
-        try hyp.write(toFile: hypPath, atomically: true, encoding: .utf8)
-        // scripts/test.sh provides a virtualenv with motmetrics in CITYWATCH_PYTHON.
-        let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
-        let result = try ProcessRunner.runTool(
-            "/usr/bin/env", [python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path, gtPath, hypPath])
-        try #require(result.status == 0, "mot_score.py failed (is motmetrics installed?): \(result.stderr)")
-        return try JSONDecoder().decode(Score.self, from: Data(result.stdout.utf8))
+        return try MOTScore.score(groundTruth: gt, hypotheses: run.trackBoxes.map { row($0.frame, Int($0.id), $0.rect) }.joined())
     }
 
     @Test(arguments: [("walkers", 0.6, 0.6), ("occlusion", 0.7, 0.8), ("crowd", 0.15, 0.5)])
