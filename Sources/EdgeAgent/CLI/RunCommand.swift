@@ -82,11 +82,12 @@ struct RunCommand: AsyncParsableCommand {
             agentID: configuration.agentID, spool: spool, configuration: shipping, client: client,
             deadLetterDirectory: configuration.stateDirectory + "/dead-letters", logger: logger,
             firstSeq: Shipper.firstSequence(ledgerNext: spool.nextBatchSeq, nowMs: nowMs))
-        let desk = CommandDesk(cameras: configuration.cameras.map(\.id), snapshotDirectory: configuration.stateDirectory + "/snapshots", logger: logger)
+        let snapshots = SnapshotStore(directory: configuration.stateDirectory + "/snapshots")
+        let desk = CommandDesk(cameras: configuration.cameras.map(\.id), snapshotDirectory: snapshots.directory, logger: logger)
         let board = AgentStatusBoard(agentID: configuration.agentID, cameras: configuration.cameras.map { ($0.id, $0.source) }, nowMs: nowMs)
         shipper.commands = desk
         shipper.board = board
-        shipper.snapshots = SnapshotStore(directory: configuration.stateDirectory + "/snapshots")
+        shipper.snapshots = snapshots
         let neural = Self.loadNeural(configuration, board: board, logger: logger)
         let cameras = configuration.cameras.map {
             var service = CameraService(camera: $0, spool: spool, ids: ids, syntheticSpeed: syntheticSpeed, logger: logger)
@@ -120,7 +121,7 @@ struct RunCommand: AsyncParsableCommand {
             endpoints: shipping.endpoints, agentID: configuration.agentID, logger: logger)
         let reload = ReloadOnHangup(client: client, logger: logger)
         let uploader = SnapshotUploader(
-            store: SnapshotStore(directory: configuration.stateDirectory + "/snapshots"), spool: spool, client: client,
+            store: snapshots, spool: spool, client: client,
             endpoints: shipping.endpoints, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: metrics, failureTerminationBehavior: .ignore), .init(service: reload), .init(service: renewal), .init(service: adminServer, failureTerminationBehavior: .ignore), .init(service: status), .init(service: commit), .init(service: shipper), .init(service: uploader)] + cameras,

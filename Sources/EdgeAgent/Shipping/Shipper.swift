@@ -124,9 +124,10 @@ struct Shipper: Service {
             guard let read = try? spool.read(after: machine.readCursor, maxEvents: configuration.batchMaxEvents),
                 !read.events.isEmpty
             else { return }
-            let carried = machine.window.filter { $0.finish != .deadLettered }.reduce(UInt64(0)) { $0 + $1.batch.evictions }
+            // Evictions reported by batches still in flight (a dead-lettered one reported nothing).
+            let (carried, carriedSnapshots) = machine.window.filter { $0.finish != .deadLettered }
+                .reduce((UInt64(0), UInt64(0))) { ($0.0 + $1.batch.evictions, $0.1 + $1.batch.snapshotEvictions) }
             let unreported = spool.stats.unreportedEvictedEvents
-            let carriedSnapshots = machine.window.filter { $0.finish != .deadLettered }.reduce(UInt64(0)) { $0 + $1.batch.snapshotEvictions }
             let unreportedSnapshots = snapshots?.unreportedEvictions() ?? 0
             // The wire wants ids increasing within a batch; reads go lane by lane.
             _ = machine.open(

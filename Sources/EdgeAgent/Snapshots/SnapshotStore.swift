@@ -13,8 +13,9 @@ struct SnapshotStore {
     static let keep = 200
     static let keepSent = 50
     private static let evicted = Counter(label: "citywatch_agent_snapshots_total", dimensions: [("result", "evicted")])
-    /// The `.evicted` file's read-modify-write (cameras save while the shipper reports).
-    private static let counter = Mutex(())
+    /// Unreported evictions per directory, read from `.evicted` once and written back on change
+    /// (the shipper asks on every batch; cameras save while it reports).
+    private static let counts = Mutex<[String: UInt64]>([:])
 
     func save(_ png: [UInt8], as name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -31,7 +32,7 @@ struct SnapshotStore {
 
     /// Evicted snapshots the aggregator has not been told of.
     func unreportedEvictions() -> UInt64 {
-        Self.counter.withLock { _ in readUnreported() }
+        Self.counts.withLock { counts in counts[directory] ?? loaded(into: &counts) }
     }
 
     /// An acked batch reported `count` of them.
@@ -41,16 +42,20 @@ struct SnapshotStore {
     }
 
     private func adjustUnreported(by delta: Int64) {
-        Self.counter.withLock { _ in
-            let value = max(0, Int64(clamping: readUnreported()) + delta)
+        Self.counts.withLock { counts in
+            let value = UInt64(max(0, Int64(clamping: counts[directory] ?? loaded(into: &counts)) + delta))
+            counts[directory] = value
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try? "\(value)\n".write(toFile: directory + "/.evicted", atomically: true, encoding: .utf8)
         }
     }
 
-    private func readUnreported() -> UInt64 {
-        guard let text = try? String(contentsOfFile: directory + "/.evicted", encoding: .utf8) else { return 0 }
-        return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    /// The count in `.evicted` (0 without one), now cached.
+    private func loaded(into counts: inout [String: UInt64]) -> UInt64 {
+        let text = try? String(contentsOfFile: directory + "/.evicted", encoding: .utf8)
+        let value = text.flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        counts[directory] = value
+        return value
     }
 
     /// Files waiting for upload, oldest first.

@@ -419,7 +419,8 @@ package final class Spool: Sendable {
                     state.ledger.acked[lane] = through
                     state.ledgerDirty = true
                 }
-                // In-flight records of evicted segments that this ack delivered.
+                // In-flight records of evicted segments that this ack delivered (usually none).
+                guard !state.inFlightEvicted[lane].isEmpty else { continue }
                 var delivered = 0
                 state.inFlightEvicted[lane] = state.inFlightEvicted[lane].compactMap { entry in
                     if entry.segment < through.segment {

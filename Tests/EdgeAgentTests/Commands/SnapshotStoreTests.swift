@@ -16,6 +16,7 @@ import TestSupport
         #expect(store.unreportedEvictions() == 3)
         store.markReported(2)
         #expect(SnapshotStore(directory: dir.path).unreportedEvictions() == 1, "kept on disk")
+        #expect(try String(contentsOf: dir.appendingPathComponent(".evicted"), encoding: .utf8) == "1\n")
         store.markSent("cam-1-1003.png")
         store.markRefused("cam-1-1004.png")
         #expect(store.pending().count == SnapshotStore.keep - 2)

@@ -228,9 +228,7 @@ import TestSupport
                     guard box.width > 0 else { continue }
                     // Hidden by what is drawn in front of it?
                     let hidden = scene[(k + 1)...].filter { $0.id != nil }.map { front -> Double in
-                        let f = front.placement.box
-                        let ix = max(0, min(box.maxX, f.maxX) - max(box.x, f.x)), iy = max(0, min(box.maxY, f.maxY) - max(box.y, f.y))
-                        return ix * iy / box.area
+                        box.intersectionArea(front.placement.box) / box.area
                     }.max() ?? 0
                     guard hidden < 0.5, box.width >= Double(item.placement.width) / 2, box.x < Double(Self.width) else { continue }
                     let rect = Rect(x: box.x / Double(Self.width), y: box.y / Double(Self.height), width: box.width / Double(Self.width), height: box.height / Double(Self.height))
@@ -281,19 +279,8 @@ import TestSupport
 
     /// MOTA and IDF1 of `hyp` against `gt` (MOTChallenge CSV) by scripts/mot_score.py.
     static func motScore(gt: String, hyp: String) throws -> (mota: Double, idf1: Double) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mot-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try gt.write(to: dir.appendingPathComponent("gt.csv"), atomically: true, encoding: .utf8)
-        try hyp.write(to: dir.appendingPathComponent("hyp.csv"), atomically: true, encoding: .utf8)
-        let python = ProcessInfo.processInfo.environment["CITYWATCH_PYTHON"] ?? "python3"
-        let result = try ProcessRunner.runTool("/usr/bin/env", [
-            python, TestPaths.packageRoot.appendingPathComponent("scripts/mot_score.py").path,
-            dir.appendingPathComponent("gt.csv").path, dir.appendingPathComponent("hyp.csv").path,
-        ])
-        try #require(result.status == 0, "mot_score.py: \(result.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
-        return (object["mota"] as? Double ?? -99, object["idf1"] as? Double ?? 0)
+        let score = try MOTScore.score(groundTruth: gt, hypotheses: hyp)
+        return (score.mota, score.idf1)
     }
 
     @Test func theBudget_sharesInferencesFairly_andRefillsWithTime() {

@@ -5,12 +5,10 @@ import Synchronization
 /// share, holding at most two tokens, so a busy camera cannot take a quiet one's turns.
 /// Refused inferences are counted as skipped (`citywatch_agent_inferences_total{result="skipped"}`).
 final class InferenceBudget: Sendable {
-    let perSecond: Double
     private let buckets: Mutex<[String: (tokens: Double, lastMs: Int64)]>
     private let share: Double
 
     init(perSecond: Double, cameras: [String]) {
-        self.perSecond = perSecond
         share = perSecond / Double(max(1, cameras.count))
         buckets = Mutex(Dictionary(uniqueKeysWithValues: cameras.map { ($0, (tokens: 1.0, lastMs: Int64.min)) }))
     }

@@ -2,8 +2,8 @@
 /// margin, with nearby candidates merged into one region so one inference answers for all of them.
 ///
 /// This is the batching that pays on a CPU: ONNX Runtime's cost for this model is per image whatever
-/// the batch size (measured with the pinned runtime: 25.0 ms for one 300×300 image, 26.2 ms per
-/// image in a batch of 4, 23.6 ms in a batch of 8, one thread), while the model resizes any input
+/// the batch size (scripts/ort-batch-timing.py: 22–26 ms per 300×300 image for batches of 1, 4 and
+/// 8 on one thread), while the model resizes any input
 /// to 300×300 itself, so two people walking together cost one inference instead of two. A merge is
 /// refused when it would waste area (the union must stay within `maxAreaGrowth` times the parts)
 /// or shrink a person below `minShareOfRegion` of the region's longer side, where the detector's
@@ -20,7 +20,8 @@ struct InferenceRegions {
         var members: [Int]
     }
 
-    /// Groups `candidates` (boxes in fractions of a `frameWidth`×`frameHeight` frame).
+    /// Groups `candidates` (boxes in fractions of a `frameWidth`×`frameHeight` frame). Regions come
+    /// in the order of their smallest member: a merge keeps the earlier region's place.
     func regions(for candidates: [Rect], frameWidth: Int, frameHeight: Int) -> [Region] {
         let w = Double(frameWidth), h = Double(frameHeight)
         var regions = candidates.indices.map { Region(rect: grown(candidates[$0]), members: [$0]) }

@@ -82,9 +82,9 @@ struct NeuralConfirmingDetector: ObjectDetector {
         guard !pending.isEmpty else { return }
         // Nearby candidates share one inference (InferenceRegions); each region costs one token.
         let candidates = pending.map { detections[$0].rect }
-        let grouped = regions.regions(for: candidates, frameWidth: frame.width, frameHeight: frame.height)
-        for region in grouped.sorted(by: { ($0.members.min() ?? 0) < ($1.members.min() ?? 0) }) {
-            let waiting = region.members.filter { $0 < unexamined.count }.count
+        // Regions come in the order of their first candidate, so the never-judged ones go first.
+        for region in regions.regions(for: candidates, frameWidth: frame.width, frameHeight: frame.height) {
+            let waiting = region.members.reduce(0) { $0 + ($1 < unexamined.count ? 1 : 0) }
             guard budget.admit(cameraID, nowMs: now) else {
                 if waiting > 0 { skipped.increment(by: waiting) }
                 continue
