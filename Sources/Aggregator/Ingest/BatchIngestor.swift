@@ -55,11 +55,10 @@ struct BatchIngestor: Sendable {
         var cameras: [CityModel.Camera] = []
         cameras.reserveCapacity(scenarioFeed == nil ? 0 : batch.events.count)
         for (i, event) in batch.events.enumerated() {
-            guard let camera = city.camerasByID[event.cameraID] else {
-                return refuse(.forbidden("unknown_camera", "camera '\(event.cameraID)' is not in the city model", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
-            }
-            guard camera.agent == agent else {
-                return refuse(.forbidden("camera_not_owned", "camera '\(event.cameraID)' belongs to another agent", field: "events[\(i)].camera_id"), agent: agent, events: batch.events.count)
+            let camera: CityModel.Camera
+            switch self.camera(event.cameraID, ownedBy: agent, field: "events[\(i)].camera_id") {
+            case .success(let owned): camera = owned
+            case .failure(let refusal): return refuse(refusal, agent: agent, events: batch.events.count)
             }
             districts.append(camera.district)
             if scenarioFeed != nil { cameras.append(camera) }
@@ -129,6 +128,17 @@ struct BatchIngestor: Sendable {
                 agentID: agent, committedSeq: committed, serverTimeMs: now(), commands: commands(for: agent, results: batch.commandResults),
                 duplicate: true))
         }
+    }
+
+    /// The city's camera `id` if `agent` owns it, else the 403 that says why (`field` names it).
+    func camera(_ id: String, ownedBy agent: String, field: String) -> Result<CityModel.Camera, IngestFailure> {
+        guard let camera = city.camerasByID[id] else {
+            return .failure(.forbidden("unknown_camera", "camera '\(id)' is not in the city model", field: field))
+        }
+        guard camera.agent == agent else {
+            return .failure(.forbidden("camera_not_owned", "camera '\(id)' belongs to another agent", field: field))
+        }
+        return .success(camera)
     }
 
     /// Applies the agent's command reports and returns its open commands for the ack. A failure

@@ -25,7 +25,7 @@ enum IngestServer {
             await renew(request, context: context, trustDomain: trustDomain, issuer: issuer)
         }
         router.put("v1/snapshots/:camera/:name") { request, context in
-            await handleSnapshot(request, context: context, settings: settings, trustDomain: trustDomain, ingestor: ingestor, archive: snapshots)
+            await handleSnapshot(request, context: context, settings: settings, trustDomain: trustDomain, ingestor: ingestor, gate: gate, archive: snapshots)
         }
         return Application(
             router: router,
@@ -99,7 +99,7 @@ enum IngestServer {
     /// 201 when stored, 200 when that name was stored before (a resend), else the error JSON.
     static func handleSnapshot(
         _ request: Request, context: IngestRequestContext, settings: IngestSettings, trustDomain: String, ingestor: BatchIngestor,
-        archive: SnapshotArchive?
+        gate: AdmissionGate, archive: SnapshotArchive?
     ) async -> Response {
         let agent: String
         switch await authenticate(context, trustDomain: trustDomain, ingestor: ingestor) {
@@ -110,18 +110,18 @@ enum IngestServer {
             return failure(IngestFailure(status: 404, code: "no_snapshot_archive", message: "this aggregator keeps no snapshots"), settings)
         }
         let camera = context.parameters.get("camera") ?? "", name = context.parameters.get("name") ?? ""
-        guard let owner = ingestor.city.camerasByID[camera] else {
-            return failure(.forbidden("unknown_camera", "camera '\(camera)' is not in the city model", field: "camera"), settings)
-        }
-        guard owner.agent == agent else {
-            return failure(.forbidden("camera_not_owned", "camera '\(camera)' belongs to another agent", field: "camera"), settings)
-        }
+        if case .failure(let refusal) = ingestor.camera(camera, ownedBy: agent, field: "camera") { return failure(refusal, settings) }
         guard name.hasPrefix(camera + "-") else {
             return failure(IngestFailure(status: 400, code: "bad_name", message: "a snapshot of camera '\(camera)' is named '\(camera)-….png'", field: "name"), settings)
         }
         guard request.headers[.contentType]?.lowercased().hasPrefix("image/png") == true else {
             return failure(IngestFailure(status: 415, code: "unsupported_media_type", message: "a snapshot is sent as image/png"), settings)
         }
+        // Uploads share the batches' bound on requests in progress (and so on memory).
+        guard gate.tryEnter() else {
+            return failure(.unavailable("overloaded", "too many requests in progress; retry later"), settings)
+        }
+        defer { gate.leave() }
         let limit = archive.settings.maxFileBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             return failure(IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes, not \(length)"), settings)

@@ -43,7 +43,6 @@ struct ScenarioService: Service {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         // Events this process's ingest stored before the replay read them are on the feed too: skipped.
         var replayed = await replay(into: pipeline, planner: planner)
-        let replayedUntil = now() + 600_000
         logger.notice("scenario engine running", metadata: ["rules": "\(pipeline.engine.rules.count)", "lateness_ms": "\(latenessMs)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -90,9 +89,9 @@ struct ScenarioService: Service {
                         }
                     }
                 case .inputs(let inputs):
-                    if !replayed.isEmpty, now() > replayedUntil { replayed = [] }  // long past any overlap
+                    // Each replayed copy is skipped once, so the set drains to empty.
                     let fresh = replayed.isEmpty
-                        ? inputs : inputs.filter { !replayed.contains(ScenarioWarmStart.EventRef(agentID: $0.agentID, eventID: $0.event.id)) }
+                        ? inputs : inputs.filter { replayed.remove(ScenarioWarmStart.EventRef(agentID: $0.agentID, eventID: $0.event.id)) == nil }
                     pipeline.process(fresh, into: &out)
                     Self.evaluated.increment(by: fresh.count)
                 }

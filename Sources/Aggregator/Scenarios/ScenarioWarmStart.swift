@@ -24,10 +24,10 @@ struct ScenarioWarmStart {
         var perHour: [Int64: Int64] = [:]
         for h in hours { perHour[h.hourMs, default: 0] += h.count }
         var total: Int64 = 0
-        var start = earliest
+        var start: Int64?  // the earliest hour that still fits, newest first
         for hour in perHour.keys.sorted(by: >) {
             total += perHour[hour]!
-            if total > Int64(maxEvents) { return max(earliest, start == earliest ? hour : start) }
+            if total > Int64(maxEvents) { return max(earliest, start ?? hour) }
             start = hour
         }
         return earliest
@@ -55,10 +55,9 @@ struct ScenarioWarmStart {
         var query = EventQuery(fromMs: fromMs, toMs: nowMs.saturatingAdd(BatchIngestor.maxFutureMs), limit: Self.pageSize, ascending: true)
         var out = ScenarioPipeline.Output()
         var result = Replay()
-        var replayed = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let page = try await store.events(query)
-            replayed += page.count
+            result.events += page.count
             for stored in page where stored.receivedAtMs >= recentMs { result.recent.insert(EventRef(agentID: stored.agentID, eventID: stored.event.id)) }
             pipeline.process(page.map { ScenarioInput(stored: $0, city: city) }, into: &out)
             handle(&out)
@@ -66,7 +65,6 @@ struct ScenarioWarmStart {
             guard page.count == query.limit, let last = page.last else { break }
             query.after = EventCursor(captureTimeMs: last.event.captureTimeMs, agentID: last.agentID, eventID: last.event.id)
         }
-        result.events = replayed
         return result
     }
 }

@@ -12,8 +12,9 @@ final class SnapshotArchive: Sendable {
     let directory: String
     let settings: SnapshotSettings
     private let logger: Logger
-    /// Serialises stores, so that the cap's bookkeeping sees one writer.
-    private let writer = Mutex(())
+    /// Serialises stores, with the archive's size: the directories are listed only when a store
+    /// takes it over the cap, not on every upload.
+    private let writer: Mutex<Int>
     private static let stored = Counter(label: "citywatch_snapshots_total", dimensions: [("result", "stored")])
     private static let pruned = Counter(label: "citywatch_snapshots_total", dimensions: [("result", "pruned")])
 
@@ -35,6 +36,8 @@ final class SnapshotArchive: Sendable {
         self.settings = settings
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        writer = Mutex(0)
+        writer.withLock { $0 = list().reduce(0) { $0 + $1.bytes } }
     }
 
     /// A file name an agent may use: `[A-Za-z0-9._-]`, 1–128 characters, ending in `.png`, not
@@ -59,7 +62,7 @@ final class SnapshotArchive: Sendable {
         }
         let folder = directory + "/" + agent
         let path = folder + "/" + name
-        return try writer.withLock { _ throws(IngestFailure) -> Outcome in
+        return try writer.withLock { total throws(IngestFailure) -> Outcome in
             // Stores are serialised, so a name present now stays present for this write.
             if FileManager.default.fileExists(atPath: path) { return .alreadyStored }
             do {
@@ -70,7 +73,8 @@ final class SnapshotArchive: Sendable {
                 throw IngestFailure.unavailable("snapshot_store_failed", "the snapshot could not be written; retry later")
             }
             Self.stored.increment()
-            prune()
+            total += png.count
+            if total > settings.maxBytes { total = prune() }
             return .stored
         }
     }
@@ -98,8 +102,8 @@ final class SnapshotArchive: Sendable {
         return FileManager.default.contents(atPath: directory + "/" + agent + "/" + name).map(Array.init)
     }
 
-    /// Removes the oldest snapshots while the archive is over its cap.
-    private func prune() {
+    /// Removes the oldest snapshots while the archive is over its cap; returns its size after.
+    private func prune() -> Int {
         var entries = list()
         var total = entries.reduce(0) { $0 + $1.bytes }
         while total > settings.maxBytes, let oldest = entries.popLast() {
@@ -107,5 +111,6 @@ final class SnapshotArchive: Sendable {
             total -= oldest.bytes
             Self.pruned.increment()
         }
+        return total
     }
 }

@@ -46,10 +46,26 @@ import TestSupport
             let status = try await aggregator.withClient(agent: "agent-1") { try await aggregator.post(body, client: $0).status }
             #expect(status == 200)
         }
+        /// Waits until this process's engine has evaluated `count` live inputs (and a moment for the
+        /// activation it may record), so an absence of activations means something.
+        func evaluated(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            let pattern = try Regex(#"citywatch_scenario_inputs_total\{result="evaluated"\} (\d+)"#)
+            while ContinuousClock.now < deadline {
+                let text = try await aggregator.scrapeMetrics()
+                if let match = text.firstMatch(of: pattern), let n = Int(match.output[1].substring ?? ""), n >= count {
+                    try await Task.sleep(for: .milliseconds(500))
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("the engine did not evaluate \(count) inputs within 30 s")
+        }
         let t = Int64(Date().timeIntervalSince1970 * 1000) - 120_000
 
         try await aggregator.start()
         try await send(seq: 1, [Self.intrusion(1, camera: "cam-1-01", atMs: t), Self.intrusion(2, camera: "cam-1-02", atMs: t + 10_000)])
+        try await evaluated(2)
         #expect(try activations().isEmpty, "two of three")
         #expect(await aggregator.stop() == 0)
 
@@ -59,16 +75,17 @@ import TestSupport
         }
         try await send(seq: 2, [Self.intrusion(3, camera: "cam-1-03", atMs: t + 20_000)])
         if warmStart {
-            try await ScenarioActionsTests.poll("the activation") { try activations().count == 1 }
+            #expect(try await eventually(.seconds(60)) { try activations().count == 1 }, "the activation")
             #expect(try activations() == ["test.three-intrusions/north/\(t + 20_000)"])
             // Replayed again at the next start: the same activation, not a second one.
             #expect(await aggregator.stop() == 0)
             try await aggregator.start()
             _ = try await aggregator.server!.waitFor(#"activations_missed_by_the_previous_run=(0) .*scenario state rebuilt from stored events"#)
             try await send(seq: 3, [Self.intrusion(4, camera: "cam-1-04", atMs: t + 30_000)])
+            try await evaluated(1)
             #expect(try activations().count == 1, "within the cooldown, and the replay recorded nothing new")
         } else {
-            try await Task.sleep(for: .seconds(2))
+            try await evaluated(1)
             #expect(try activations().isEmpty, "the window started empty: only one of three")
         }
         await aggregator.cleanUp()
