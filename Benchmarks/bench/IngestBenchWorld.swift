@@ -59,6 +59,8 @@ struct IngestBenchWorld {
 
     struct Run {
         var eventsPerSecond: Double
+        /// Events over the time from the start until the last of them was in the indexed table.
+        var indexedEventsPerSecond: Double
         var p50: Double
         var p99: Double
     }
@@ -98,9 +100,17 @@ struct IngestBenchWorld {
         }
     }
 
-    /// The same rows committed in-process: SQLite by its one writer, PostgreSQL by 8 concurrent
-    /// committers (its pool's size). Events/s.
-    func storeCeiling(_ target: Target, batches: [[Batch]]) async throws -> Double {
+    /// The store's own rates for these rows, in-process (events/s): `commit`, committed by SQLite's
+    /// one writer or by 8 concurrent PostgreSQL committers (its pool's size), into the recent tier;
+    /// `index`, then moved into the indexed table by `indexRecent` steps as `RecentIndexer` does;
+    /// `sustained`, both in turn (what the store keeps up with when nothing is left to lulls).
+    struct Ceiling {
+        var commit: Double
+        var index: Double
+        var sustained: Double
+    }
+
+    func storeCeiling(_ target: Target, batches: [[Batch]]) async throws -> Ceiling {
         let store = try await target.open()
         let districtOf = Dictionary(uniqueKeysWithValues: agentIDs.enumerated().map { ($1, "d\($0 % 8 + 1)") })
         let ingested = batches.flatMap { agentBatches in
@@ -123,9 +133,27 @@ struct IngestBenchWorld {
             try await group.waitForAll()
         }
         let seconds = (clock.now - started).seconds
-        let stored = try await store.eventCount()
+        let indexing = clock.now
+        while try await store.indexRecent(maxEvents: RecentIndexingPolicy().step) > 0 {}
+        let indexSeconds = (clock.now - indexing).seconds
+        let stored = Double(try await store.eventCount())
         await store.close()
-        return Double(stored) / seconds
+        return Ceiling(commit: stored / seconds, index: stored / indexSeconds, sustained: stored / (seconds + indexSeconds))
+    }
+
+    /// Seconds until the store at `target` has nothing left in its recent tier (the running
+    /// aggregator's indexer moved it all), polled every 50 ms for at most ten minutes.
+    func untilIndexed(_ target: Target) async throws -> Double {
+        let store: any EventStore
+        if case .sqlite(let path) = target { store = try SQLiteEventStore(path: path, readOnly: true) } else { store = try await target.open() }
+        defer { Task { await store.close() } }
+        let clock = ContinuousClock()
+        let started = clock.now
+        while try await store.recentBacklog().events > 0 {
+            guard clock.now - started < .seconds(600) else { throw ValidationError("the recent tier did not empty within ten minutes") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return (clock.now - started).seconds
     }
 
     /// A fresh aggregator on `target`; every agent sends its batches one at a time.
@@ -198,10 +226,12 @@ struct IngestBenchWorld {
             }
             return (events: events, seconds: (clock.now - started).seconds, latencies: latencies.sorted())
         }
+        let indexing = try await untilIndexed(target)
         _ = await server.terminate()
         let l = outcome.latencies
         return Run(
             eventsPerSecond: Double(outcome.events) / outcome.seconds,
+            indexedEventsPerSecond: Double(outcome.events) / (outcome.seconds + indexing),
             p50: l[l.count / 2], p99: l[min(l.count - 1, Int(Double(l.count) * 0.99))])
     }
 

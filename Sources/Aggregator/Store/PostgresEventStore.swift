@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import Shared
+import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool. A batch is committed
 /// by one statement (batch record, events, agent row), so it is atomic and costs one round trip;
@@ -16,6 +17,9 @@ package final class PostgresEventStore: EventStore {
     /// A bound on waiting for a pooled connection or a statement: past it the agent gets 503 and
     /// retries, instead of the request hanging while the server is away.
     private let timeout: Duration
+    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
+    private let lastCommit = Atomic<Int64>(0)
+    private let commitsInFlight = Atomic<Int>(0)
 
     private init(client: PostgresClient, logger: Logger, timeout: Duration) {
         self.client = client
@@ -51,7 +55,7 @@ package final class PostgresEventStore: EventStore {
             INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING RETURNING 1
         ), e AS (
-            INSERT INTO events (\(StoreSchema.eventInsertColumns))
+            INSERT INTO events_recent (\(StoreSchema.eventInsertColumns))
             SELECT $1, t.event_id, t.lifecycle_id, $2, t.camera_id, t.district_id, t.kind, t.phase, t.severity, t.severity_rank,
                    t.capture_time_ms, t.agent_time_ms, $3, t.track_id,
                    CASE WHEN t.has_box THEN t.box_x END, CASE WHEN t.has_box THEN t.box_y END,
@@ -65,6 +69,7 @@ package final class PostgresEventStore: EventStore {
                      capture_time_ms, agent_time_ms, track_id, has_box, box_x, box_y, box_w, box_h,
                      has_zone, zone, confidence_permille, attributes, has_snapshot, snapshot)
             WHERE EXISTS (SELECT 1 FROM b)
+              AND NOT EXISTS (SELECT 1 FROM events_indexed i WHERE i.agent_id = $1 AND i.event_id = t.event_id)
             ON CONFLICT DO NOTHING RETURNING event_id
         ), a AS (
             INSERT INTO agents (agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events)
@@ -85,6 +90,8 @@ package final class PostgresEventStore: EventStore {
         """
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
+        commitsInFlight.add(1, ordering: .relaxed)
+        defer { commitsInFlight.subtract(1, ordering: .relaxed) }
         let rows = EventRow.rows(of: batch)
         var binds = PostgresBindings(capacity: 28)
         binds.append(batch.agentID)
@@ -118,8 +125,14 @@ package final class PostgresEventStore: EventStore {
         let query = PostgresQuery(unsafeSQL: Self.commitSQL, binds: binds)
         let seq = Int64(bitPattern: batch.batchSeq)
         let logger = self.logger
-        return try await bounded { client in
-            let row = try await client.query(query, logger: logger).collect().first
+        let outcome: CommitOutcome = try await bounded { client in
+            // Shared with other commits, exclusive with a move (`indexRecent`): taken in its own
+            // statement, so the commit's statement sees every move committed before it and an
+            // event is never in both tiers.
+            let row = try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock_shared(\(Self.tierLockKey))", logger: logger)
+                return try await connection.query(query, logger: logger).collect().first
+            }
             guard let (inserted, stored, committed, existing, skipped) = try row?.decode((Int64, Int64, Int64?, Int64?, [Int64]?).self) else {
                 throw StoreError.failed("commit returned no row")
             }
@@ -132,6 +145,44 @@ package final class PostgresEventStore: EventStore {
                 storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq),
                 alreadyStored: (skipped ?? []).map { UInt64(bitPattern: $0) })
         }
+        lastCommit.store(batch.receivedAtMs, ordering: .relaxed)
+        return outcome
+    }
+
+    /// The advisory lock between commits (shared) and moves out of the recent tier (exclusive).
+    static let tierLockKey: Int64 = 0x6369_7479_7469_6572
+
+    package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
+        let logger = self.logger
+        return try await bounded { client in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.tierLockKey))", logger: logger)
+                let moved = try await connection.query(
+                    PostgresQuery(unsafeSQL: """
+                    WITH m AS (
+                        DELETE FROM events_recent WHERE row_id IN (SELECT row_id FROM events_recent ORDER BY row_id LIMIT \(maxEvents))
+                        RETURNING \(StoreSchema.eventInsertColumns)
+                    ), i AS (
+                        INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns)) SELECT \(StoreSchema.eventInsertColumns) FROM m RETURNING 1
+                    )
+                    SELECT count(*) FROM i
+                    """), logger: logger
+                ).collect().first?.decode(Int64.self) ?? 0
+                return Int(moved)
+            }
+        }
+    }
+
+    package func recentBacklog() async throws(StoreError) -> RecentBacklog {
+        let logger = self.logger
+        let (count, oldest) = try await bounded { client in
+            try await client.query(
+                "SELECT count(*), (SELECT received_at_ms FROM events_recent ORDER BY row_id LIMIT 1) FROM events_recent", logger: logger
+            ).collect().first?.decode((Int64, Int64?).self) ?? (Int64(0), nil)
+        }
+        let last = lastCommit.load(ordering: .relaxed)
+        return RecentBacklog(events: Int(count), oldestReceivedMs: oldest, lastCommitMs: last == 0 ? nil : last,
+            commitsInFlight: commitsInFlight.load(ordering: .relaxed))
     }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
@@ -178,7 +229,7 @@ package final class PostgresEventStore: EventStore {
     }
 
     package func eventCount() async throws(StoreError) -> Int {
-        Int(try await value("SELECT count(*) FROM events", as: Int64.self) ?? 0)
+        Int(try await value(PostgresQuery(unsafeSQL: StoreSchema.countSQL), as: Int64.self) ?? 0)
     }
 
     package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
@@ -190,11 +241,15 @@ package final class PostgresEventStore: EventStore {
     }
 
     package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
-        try await deleted("""
-            WITH d AS (DELETE FROM events WHERE row_id IN (
-                SELECT row_id FROM events WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit)) RETURNING 1)
-            SELECT count(*) FROM d
-            """)
+        var deleted = 0
+        for table in StoreSchema.eventTables where deleted < limit {
+            deleted += try await self.deleted(PostgresQuery(unsafeSQL: """
+                WITH d AS (DELETE FROM \(table) WHERE row_id IN (
+                    SELECT row_id FROM \(table) WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit - deleted)) RETURNING 1)
+                SELECT count(*) FROM d
+                """))
+        }
+        return deleted
     }
 
     /// Not offered: PostgreSQL keeps deleted rows' space in its files for reuse (only VACUUM FULL
@@ -222,7 +277,7 @@ package final class PostgresEventStore: EventStore {
         let logger = self.logger
         return try await bounded { client in
             var times: [String: Int64] = [:]
-            for try await (camera, time) in try await client.query("SELECT camera_id, max(capture_time_ms) FROM events GROUP BY camera_id", logger: logger)
+            for try await (camera, time) in try await client.query(PostgresQuery(unsafeSQL: StoreSchema.lastEventTimesSQL), logger: logger)
                 .decode((String, Int64).self)
             {
                 times[camera] = time
@@ -247,7 +302,10 @@ package final class PostgresEventStore: EventStore {
 
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await value(
-            "SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8",
+            """
+            SELECT (pg_total_relation_size('events_indexed') + pg_total_relation_size('events_recent')
+                    + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8
+            """,
             as: Int64.self) ?? 0
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Shared
+import Synchronization
 
 /// The embedded store: one SQLite file through GRDB, WAL mode with `synchronous = FULL`, so a
 /// commit has reached the disk (WAL fsynced) before `commit` returns and the batch is acked.
@@ -9,6 +10,9 @@ package final class SQLiteEventStore: EventStore {
     let path: String
     private let pool: DatabasePool
     private let group: SQLiteGroupCommit
+    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
+    private let lastCommit = Atomic<Int64>(0)
+    private let commitsInFlight = Atomic<Int>(0)
 
     /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
     /// existing database for queries only (tools, tests beside a running server).
@@ -26,7 +30,10 @@ package final class SQLiteEventStore: EventStore {
             guard !readOnly else { return }
             // After opening: GRDB's WAL set-up on the writer sets `synchronous = NORMAL`, which
             // may lose the last commits on power loss. FULL fsyncs the WAL at every commit.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+            }
             try Self.migrator.migrate(pool)
         } catch {
             throw Self.mapped(error)
@@ -34,6 +41,9 @@ package final class SQLiteEventStore: EventStore {
     }
 
     static let pageSize = 32_768
+    /// The writer's page cache. Each commit touches leaf pages of five indexes spread over every
+    /// camera, district and kind; SQLite's default 2 MiB cache re-reads them from the OS.
+    static let writerCacheKiB = 262_144
 
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -42,17 +52,37 @@ package final class SQLiteEventStore: EventStore {
                 try db.execute(sql: statement)
             }
         }
+        migrator.registerMigration("v2") { db in
+            for statement in StoreSchema.recentTier(bigint: "INTEGER", autoincrementKey: "INTEGER PRIMARY KEY") {
+                try db.execute(sql: statement)
+            }
+        }
         return migrator
     }
 
+    /// Appends to the recent tier; its unique index skips events already there. (A plain VALUES
+    /// insert: `INSERT … SELECT … WHERE NOT EXISTS` would be a multi-row statement, which inside
+    /// the group commit's savepoint writes every page it touches to a statement journal first;
+    /// that halved the commit rate.)
     private static let insertEvent =
-        "INSERT INTO events (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
+        "INSERT INTO events_recent (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
+
+    /// Events of a batch already moved to the indexed table: one range probe of its unique index,
+    /// as a batch's event ids increase (docs/PROTOCOL.md).
+    private static func alreadyIndexed(_ rows: [EventRow], agent: String, in db: Database) throws -> Set<Int64> {
+        guard let first = rows.first?.eventID, let last = rows.last?.eventID else { return [] }
+        return Set(try Int64.fetchAll(
+            db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?",
+            arguments: [agent, min(first, last), max(first, last)]))
+    }
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
+        commitsInFlight.add(1, ordering: .relaxed)
+        defer { commitsInFlight.subtract(1, ordering: .relaxed) }
         let rows = EventRow.rows(of: batch)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
-        return try await group.commit(events: rows.count) { db in
+        let outcome = try await group.commit(events: rows.count) { db in
             try db.execute(
                 sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [agent, seq, now, rows.count])
@@ -61,7 +91,8 @@ package final class SQLiteEventStore: EventStore {
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
             let statement = try db.cachedStatement(sql: Self.insertEvent)
-            let (stored, skipped) = try SQLiteRowInserter.insert(rows, with: statement, in: db)
+            let indexed = try Self.alreadyIndexed(rows, agent: agent, in: db)
+            let (stored, skipped) = try SQLiteRowInserter.insert(rows, with: statement, skipping: indexed, in: db)
             let committed = try Int64.fetchOne(
                 db,
                 sql: """
@@ -76,6 +107,42 @@ package final class SQLiteEventStore: EventStore {
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
         }.get()
+        lastCommit.store(now, ordering: .relaxed)
+        return outcome
+    }
+
+    package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
+        try await run { db in
+            // Row ids grow with arrival, so the oldest `maxEvents` rows end at this one.
+            let last =
+                try Int64.fetchOne(db, sql: "SELECT row_id FROM events_recent ORDER BY row_id LIMIT 1 OFFSET ?", arguments: [max(0, maxEvents - 1)])
+                ?? Int64.fetchOne(db, sql: "SELECT max(row_id) FROM events_recent")
+            guard let last else { return 0 }
+            try db.execute(
+                sql: """
+                    INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns))
+                    SELECT \(StoreSchema.eventInsertColumns) FROM events_recent WHERE row_id <= ? ORDER BY row_id
+                    """,
+                arguments: [last])
+            let moved = db.changesCount
+            try db.execute(sql: "DELETE FROM events_recent WHERE row_id <= ?", arguments: [last])
+            return moved
+        }
+    }
+
+    package func recentBacklog() async throws(StoreError) -> RecentBacklog {
+        let backlog = try await read { db in
+            // Row ids are handed out in order and only the oldest rows move, so the span of row
+            // ids is the count (without a scan) unless retention deleted inside it.
+            let row = try Row.fetchOne(
+                db, sql: "SELECT max(row_id) - min(row_id) + 1 AS n, (SELECT received_at_ms FROM events_recent ORDER BY row_id LIMIT 1) AS t FROM events_recent")
+            let count: Int = row?["n"] ?? 0
+            let oldest: Int64? = row?["t"]
+            return (count, oldest)
+        }
+        let last = lastCommit.load(ordering: .relaxed)
+        return RecentBacklog(events: backlog.0, oldestReceivedMs: backlog.1, lastCommitMs: last == 0 ? nil : last,
+            commitsInFlight: commitsInFlight.load(ordering: .relaxed))
     }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
@@ -119,7 +186,7 @@ package final class SQLiteEventStore: EventStore {
     }
 
     package func eventCount() async throws(StoreError) -> Int {
-        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: StoreSchema.countSQL) ?? 0 }
     }
 
     package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
@@ -133,10 +200,14 @@ package final class SQLiteEventStore: EventStore {
 
     package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
         try await run { db in
-            try db.execute(
-                sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events WHERE capture_time_ms < ? ORDER BY capture_time_ms LIMIT ?)",
-                arguments: [cutoffMs, limit])
-            return db.changesCount
+            var deleted = 0
+            for table in StoreSchema.eventTables where deleted < limit {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE row_id IN (SELECT row_id FROM \(table) WHERE capture_time_ms < ? ORDER BY capture_time_ms LIMIT ?)",
+                    arguments: [cutoffMs, limit - deleted])
+                deleted += db.changesCount
+            }
+            return deleted
         }
     }
 
@@ -150,10 +221,14 @@ package final class SQLiteEventStore: EventStore {
             // chunk): steps shrink as the store nears its cap instead of overshooting by a chunk.
             let excess = Double(size - maxBytes) / Double(size)
             let step = min(RetentionService.chunk, limit - deleted, max(1, Int((Double(remaining) * excess).rounded(.up))))
+            // The indexed table holds the oldest events; the recent tier only once it is empty.
             let n = try await run { db in
-                try db.execute(
-                    sql: "DELETE FROM events WHERE row_id IN (SELECT row_id FROM events ORDER BY capture_time_ms LIMIT ?)", arguments: [step])
-                return db.changesCount
+                for table in StoreSchema.eventTables {
+                    try db.execute(
+                        sql: "DELETE FROM \(table) WHERE row_id IN (SELECT row_id FROM \(table) ORDER BY capture_time_ms LIMIT ?)", arguments: [step])
+                    if db.changesCount > 0 { return db.changesCount }
+                }
+                return 0
             }
             if n == 0 { break }
             deleted += n
@@ -176,8 +251,8 @@ package final class SQLiteEventStore: EventStore {
 
     package func lastEventTimes() async throws(StoreError) -> [String: Int64] {
         try await read { db in
-            // One index probe per camera (events_camera_time), not a scan.
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT camera_id, max(capture_time_ms) AS t FROM events GROUP BY camera_id")
+            // One index probe per camera (events_camera_time), not a scan, and the recent tier.
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: StoreSchema.lastEventTimesSQL)
                 .map { ($0["camera_id"] as String, $0["t"] as Int64) })
         }
     }

@@ -7,14 +7,20 @@ import GRDBSQLite
 struct SQLiteRowInserter {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row;
-    /// returns how many rows were inserted (duplicates are skipped by its ON CONFLICT clause) and
-    /// the event ids of the skipped ones.
-    static func insert(_ rows: [EventRow], with statement: Statement, in db: Database) throws -> (inserted: Int, skipped: [UInt64]) {
+    /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row
+    /// whose event id is not in `skipping`; returns how many rows were inserted (duplicates are
+    /// also skipped by its ON CONFLICT clause) and the event ids of the skipped ones.
+    static func insert(
+        _ rows: [EventRow], with statement: Statement, skipping: Set<Int64> = [], in db: Database
+    ) throws -> (inserted: Int, skipped: [UInt64]) {
         let s = statement.sqliteStatement
         var inserted = 0
         var skipped: [UInt64] = []
         for r in rows {
+            if skipping.contains(r.eventID) {
+                skipped.append(UInt64(bitPattern: r.eventID))
+                continue
+            }
             sqlite3_reset(s)
             var i: Int32 = 0
             func text(_ v: String?) {

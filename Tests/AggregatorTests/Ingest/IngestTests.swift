@@ -50,6 +50,17 @@ import TestSupport
         #expect(http1.status == 200)
         #expect(try http1.ack().committedSeq == 2)
         #expect(try await storedCount(fixture) == 57)
+        // With ingest quiet, the indexer moves everything from the recent tier to the indexed table.
+        let reader = try SQLiteEventStore(path: fixture.databasePath, readOnly: true)
+        var backlog = try await reader.recentBacklog()
+        for _ in 0..<100 where backlog.events > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            backlog = try await reader.recentBacklog()
+        }
+        #expect(backlog.events == 0)
+        #expect(Set(try await reader.events(EventQuery(limit: 100)).map(\.event.id)).count == 57)
+        await reader.close()
+        #expect(Self.sample(try await fixture.scrapeMetrics(), "citywatch_store_indexed_events_total") == 57)
         // SIGTERM drains the services and exits 0 (what systemd expects of a clean stop).
         #expect(await fixture.stop() == 0, "\(fixture.server?.stderr ?? "")")
         await fixture.cleanUp()

@@ -148,6 +148,66 @@ extension PostgresServer {
         await cleanUp()
     }
 
+    /// Commits land in the recent tier; `indexRecent` moves the oldest into the indexed table.
+    /// Queries answer the same whichever tier holds an event, an event resent after its move is
+    /// still a duplicate, and retention deletes from both tiers.
+    @Test(arguments: StoreKind.allCases)
+    func recentTier_movesOldestFirst_andQueriesSeeBothTiers(kind: StoreKind) async throws {
+        let (store, cleanUp) = try await kind.make()
+        var generator = Self.generator(seed: 11)
+        let first = Self.batch(&generator, seq: 1, count: 100)
+        var second = Self.batch(&generator, seq: 2, count: 100)
+        second.receivedAtMs = 2
+        _ = try await store.commit(first)
+        _ = try await store.commit(second)
+        #expect(try await store.recentBacklog() == RecentBacklog(events: 200, oldestReceivedMs: 1, lastCommitMs: 2))
+
+        let all = first.events + second.events
+        let camera = all[0].cameraID
+        func answers() async throws -> [[StoredEvent]] {
+            [
+                try await store.events(EventQuery(limit: 1000)),
+                try await store.events(EventQuery(camera: camera, limit: 1000)),
+                try await store.events(EventQuery(limit: 1000, ascending: true)),
+                try await store.events(EventQuery(fromMs: all[50].captureTimeMs, toMs: all[150].captureTimeMs, limit: 1000)),
+            ]
+        }
+        let before = try await answers()
+        let latest = try await store.lastEventTimes()
+        let hourly = try await store.hourlyCounts(fromMs: 0, toMs: .max)
+        #expect(before[0].count == 200 && before[1].count == all.filter { $0.cameraID == camera }.count)
+
+        // The oldest 150 move (the whole first batch, half the second).
+        #expect(try await store.indexRecent(maxEvents: 150) == 150)
+        #expect(try await store.recentBacklog() == RecentBacklog(events: 50, oldestReceivedMs: 2, lastCommitMs: 2))
+        #expect(try await answers() == before)
+        #expect(try await store.lastEventTimes() == latest)
+        #expect(try await store.hourlyCounts(fromMs: 0, toMs: .max) == hourly)
+        #expect(try await store.eventCount() == 200)
+
+        // An event of the first batch, now indexed, resent in a new batch: skipped and named.
+        var third = Self.batch(&generator, seq: 3, count: 10)
+        third.events.append(first.events[99])
+        third.districts.append("north")
+        #expect(try await store.commit(third) == .committed(storedEvents: 10, committedSeq: 3, alreadyStored: [first.events[99].id]))
+
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 60)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 0)
+        #expect(try await store.recentBacklog().events == 0)
+        #expect(try await store.recentBacklog().oldestReceivedMs == nil)
+        #expect(try await store.eventCount() == 210)
+        #expect(try await answers()[1] == (try await store.events(EventQuery(camera: camera, limit: 1000))))
+
+        // Retention reaches both tiers: a fourth batch stays recent.
+        let fourth = Self.batch(&generator, seq: 4, count: 20)
+        _ = try await store.commit(fourth)
+        let stored = first.events + second.events + third.events.dropLast() + fourth.events
+        let cutoff = stored.map(\.captureTimeMs).max()! + 1
+        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 230)
+        #expect(try await store.eventCount() == 0)
+        await cleanUp()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func retention_deletesByAge_andForgetsOldBatchRecords(kind: StoreKind) async throws {
         let (store, cleanUp) = try await kind.make()
@@ -240,7 +300,7 @@ extension PostgresServer {
             return try await group.reduce(into: [PostgresEventStore]()) { $0.append($1) }
         }
         #expect(stores.count == 4)
-        #expect(try server.psql("SELECT string_agg(id, ',') FROM citywatch_migrations", database: database) == "v1")
+        #expect(try server.psql("SELECT string_agg(id, ',') FROM citywatch_migrations", database: database) == "v1,v2")
         for store in stores { await store.close() }
         try server.psql("DROP DATABASE \(database) WITH (FORCE)")
     }

@@ -1,0 +1,53 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Moves committed events from the store's recent tier into its indexed table, as
+/// `RecentIndexingPolicy` decides, until graceful shutdown (what is left waits in the recent tier,
+/// visible to queries, and moves after the next start).
+struct RecentIndexer: Service {
+    let store: any EventStore
+    var policy = RecentIndexingPolicy()
+    let now: @Sendable () -> Int64
+    let logger: Logger
+    private let moved = Counter(label: "citywatch_store_indexed_events_total")
+    private let waiting = Gauge(label: "citywatch_store_recent_events")
+
+    init(store: any EventStore, policy: RecentIndexingPolicy = RecentIndexingPolicy(), now: @escaping @Sendable () -> Int64, logger: Logger) {
+        self.store = store
+        self.policy = policy
+        self.now = now
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var failing = false
+            while !Task.isCancelled {
+                let pause: Int64
+                do {
+                    let backlog = try await store.recentBacklog()
+                    waiting.record(backlog.events)
+                    switch policy.decide(backlog, nowMs: now()) {
+                    case .move(let maxEvents):
+                        moved.increment(by: try await store.indexRecent(maxEvents: maxEvents))
+                        pause = 0
+                    case .wait(let milliseconds):
+                        pause = milliseconds
+                    }
+                    if failing { logger.notice("indexing the recent tier again") }
+                    failing = false
+                } catch {
+                    if !failing { logger.warning("indexing the recent tier failed; will retry", metadata: ["error": "\(error)"]) }
+                    failing = true
+                    pause = 1_000
+                }
+                if pause > 0 {
+                    do { try await Task.sleep(for: .milliseconds(pause)) } catch { return }
+                } else {
+                    await Task.yield()
+                }
+            }
+        }
+    }
+}
