@@ -148,66 +148,6 @@ extension PostgresServer {
         await cleanUp()
     }
 
-    /// Commits land in the recent tier; `indexRecent` moves the oldest into the indexed table.
-    /// Queries answer the same whichever tier holds an event, an event resent after its move is
-    /// still a duplicate, and retention deletes from both tiers.
-    @Test(arguments: StoreKind.allCases)
-    func recentTier_movesOldestFirst_andQueriesSeeBothTiers(kind: StoreKind) async throws {
-        let (store, cleanUp) = try await kind.make()
-        var generator = Self.generator(seed: 11)
-        let first = Self.batch(&generator, seq: 1, count: 100)
-        var second = Self.batch(&generator, seq: 2, count: 100)
-        second.receivedAtMs = 2
-        _ = try await store.commit(first)
-        _ = try await store.commit(second)
-        #expect(try await store.recentBacklog() == RecentBacklog(events: 200, oldestReceivedMs: 1, lastCommitMs: 2))
-
-        let all = first.events + second.events
-        let camera = all[0].cameraID
-        func answers() async throws -> [[StoredEvent]] {
-            [
-                try await store.events(EventQuery(limit: 1000)),
-                try await store.events(EventQuery(camera: camera, limit: 1000)),
-                try await store.events(EventQuery(limit: 1000, ascending: true)),
-                try await store.events(EventQuery(fromMs: all[50].captureTimeMs, toMs: all[150].captureTimeMs, limit: 1000)),
-            ]
-        }
-        let before = try await answers()
-        let latest = try await store.lastEventTimes()
-        let hourly = try await store.hourlyCounts(fromMs: 0, toMs: .max)
-        #expect(before[0].count == 200 && before[1].count == all.filter { $0.cameraID == camera }.count)
-
-        // The oldest 150 move (the whole first batch, half the second).
-        #expect(try await store.indexRecent(maxEvents: 150) == 150)
-        #expect(try await store.recentBacklog() == RecentBacklog(events: 50, oldestReceivedMs: 2, lastCommitMs: 2))
-        #expect(try await answers() == before)
-        #expect(try await store.lastEventTimes() == latest)
-        #expect(try await store.hourlyCounts(fromMs: 0, toMs: .max) == hourly)
-        #expect(try await store.eventCount() == 200)
-
-        // An event of the first batch, now indexed, resent in a new batch: skipped and named.
-        var third = Self.batch(&generator, seq: 3, count: 10)
-        third.events.append(first.events[99])
-        third.districts.append("north")
-        #expect(try await store.commit(third) == .committed(storedEvents: 10, committedSeq: 3, alreadyStored: [first.events[99].id]))
-
-        #expect(try await store.indexRecent(maxEvents: 1_000) == 60)
-        #expect(try await store.indexRecent(maxEvents: 1_000) == 0)
-        #expect(try await store.recentBacklog().events == 0)
-        #expect(try await store.recentBacklog().oldestReceivedMs == nil)
-        #expect(try await store.eventCount() == 210)
-        #expect(try await answers()[1] == (try await store.events(EventQuery(camera: camera, limit: 1000))))
-
-        // Retention reaches both tiers: a fourth batch stays recent.
-        let fourth = Self.batch(&generator, seq: 4, count: 20)
-        _ = try await store.commit(fourth)
-        let stored = first.events + second.events + third.events.dropLast() + fourth.events
-        let cutoff = stored.map(\.captureTimeMs).max()! + 1
-        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 230)
-        #expect(try await store.eventCount() == 0)
-        await cleanUp()
-    }
-
     @Test(arguments: StoreKind.allCases)
     func retention_deletesByAge_andForgetsOldBatchRecords(kind: StoreKind) async throws {
         let (store, cleanUp) = try await kind.make()
@@ -243,6 +183,76 @@ extension PostgresServer {
 /// What only one engine has: SQLite's byte cap and its durability pragma; PostgreSQL's
 /// session durability and concurrent migrations.
 @Suite struct StoreEngineTests {
+    /// SQLite commits land in the recent tier; `indexRecent` moves the oldest into the indexed
+    /// table. Queries answer the same whichever tier holds an event, an event resent after its
+    /// move is still a duplicate, and retention deletes from both tiers.
+    @Test func sqlite_recentTier_movesOldestFirst_andQueriesSeeBothTiers() async throws {
+        let (store, cleanUp) = try await StoreKind.sqlite.make()
+        var generator = EventStoreContractTests.generator(seed: 11)
+        let first = EventStoreContractTests.batch(&generator, seq: 1, count: 100)
+        var second = EventStoreContractTests.batch(&generator, seq: 2, count: 100)
+        second.receivedAtMs = 2
+        _ = try await store.commit(first)
+        _ = try await store.commit(second)
+        #expect(try await store.recentBacklog() == RecentBacklog(events: 200, oldestReceivedMs: 1, lastCommitMs: 2))
+
+        let all = first.events + second.events
+        let camera = all[0].cameraID
+        func answers() async throws -> [[StoredEvent]] {
+            [
+                try await store.events(EventQuery(limit: 1000)),
+                try await store.events(EventQuery(camera: camera, limit: 1000)),
+                try await store.events(EventQuery(limit: 1000, ascending: true)),
+                try await store.events(EventQuery(fromMs: all[50].captureTimeMs, toMs: all[150].captureTimeMs, limit: 1000)),
+            ]
+        }
+        let before = try await answers()
+        let latest = try await store.lastEventTimes()
+        let hourly = try await store.hourlyCounts(fromMs: 0, toMs: .max)
+        #expect(before[0].count == 200 && before[1].count == all.filter { $0.cameraID == camera }.count)
+
+        // The oldest 150 move (the whole first batch, half the second).
+        #expect(try await store.indexRecent(maxEvents: 150) == 150)
+        #expect(try await store.recentBacklog() == RecentBacklog(events: 50, oldestReceivedMs: 2, lastCommitMs: 2))
+        #expect(try await answers() == before)
+        #expect(try await store.lastEventTimes() == latest)
+        #expect(try await store.hourlyCounts(fromMs: 0, toMs: .max) == hourly)
+        #expect(try await store.eventCount() == 200)
+
+        // An event of the first batch, now indexed, resent in a new batch: skipped and named.
+        var third = EventStoreContractTests.batch(&generator, seq: 3, count: 10)
+        third.events.append(first.events[99])
+        third.districts.append("north")
+        #expect(try await store.commit(third) == .committed(storedEvents: 10, committedSeq: 3, alreadyStored: [first.events[99].id]))
+
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 60)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 0)
+        #expect(try await store.recentBacklog().events == 0)
+        #expect(try await store.recentBacklog().oldestReceivedMs == nil)
+        #expect(try await store.eventCount() == 210)
+        #expect(try await answers()[1] == (try await store.events(EventQuery(camera: camera, limit: 1000))))
+
+        // Retention reaches both tiers: a fourth batch stays recent.
+        let fourth = EventStoreContractTests.batch(&generator, seq: 4, count: 20)
+        _ = try await store.commit(fourth)
+        let stored = first.events + second.events + third.events.dropLast() + fourth.events
+        let cutoff = stored.map(\.captureTimeMs).max()! + 1
+        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 230)
+        #expect(try await store.eventCount() == 0)
+        await cleanUp()
+    }
+
+    /// PostgreSQL commits straight into the indexed table: nothing waits in the recent tier.
+    @Test func postgres_commitsStraightIntoTheIndexedTable() async throws {
+        let (store, cleanUp) = try await StoreKind.postgres.make()
+        var generator = EventStoreContractTests.generator(seed: 12)
+        _ = try await store.commit(EventStoreContractTests.batch(&generator, seq: 1, count: 50))
+        #expect(try await store.recentBacklog().events == 0)
+        #expect(try await store.indexRecent(maxEvents: 100) == 0)
+        #expect(try await store.eventCount() == 50)
+        await cleanUp()
+    }
+
     @Test func sqlite_retentionShrinksToByteCap_oldestFirst() async throws {
         let (store, cleanUp) = try await StoreKind.sqlite.make()
         var generator = EventStoreContractTests.generator()
