@@ -102,11 +102,12 @@ struct IngestBenchWorld {
 
     /// The store's own rates for these rows, in-process (events/s): `commit`, committed by SQLite's
     /// one writer or by 8 concurrent PostgreSQL committers (its pool's size), into the recent tier;
-    /// `index`, then moved into the indexed table by `indexRecent` steps as `RecentIndexer` does;
+    /// `index`, then moved into the indexed table by `indexRecent` steps as `RecentIndexer` does
+    /// (nil for PostgreSQL, which commits straight into it);
     /// `sustained`, both in turn (what the store keeps up with when nothing is left to lulls).
     struct Ceiling {
         var commit: Double
-        var index: Double
+        var index: Double?
         var sustained: Double
     }
 
@@ -134,11 +135,12 @@ struct IngestBenchWorld {
         }
         let seconds = (clock.now - started).seconds
         let indexing = clock.now
-        while try await store.indexRecent(maxEvents: RecentIndexingPolicy().step) > 0 {}
-        let indexSeconds = (clock.now - indexing).seconds
+        var moved = 0
+        while case let n = try await store.indexRecent(maxEvents: RecentIndexingPolicy().step), n > 0 { moved += n }
+        let indexSeconds = moved > 0 ? (clock.now - indexing).seconds : 0
         let stored = Double(try await store.eventCount())
         await store.close()
-        return Ceiling(commit: stored / seconds, index: stored / indexSeconds, sustained: stored / (seconds + indexSeconds))
+        return Ceiling(commit: stored / seconds, index: moved > 0 ? Double(moved) / indexSeconds : nil, sustained: stored / (seconds + indexSeconds))
     }
 
     /// Seconds until the store at `target` has nothing left in its recent tier (the running

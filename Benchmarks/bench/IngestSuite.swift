@@ -40,7 +40,9 @@ struct IngestSuite: AsyncParsableCommand {
                     ceiling = rates.commit
                     sustained = rates.sustained
                     results.append(.init(suite: "ingest", name: "\(store)/store_commit_ceiling/events_per_s", value: rates.commit, unit: "events/s"))
-                    results.append(.init(suite: "ingest", name: "\(store)/store_index_rate/events_per_s", value: rates.index, unit: "events/s"))
+                    if let index = rates.index {
+                        results.append(.init(suite: "ingest", name: "\(store)/store_index_rate/events_per_s", value: index, unit: "events/s"))
+                    }
                     results.append(.init(suite: "ingest", name: "\(store)/store_sustained/events_per_s", value: rates.sustained, unit: "events/s"))
                 }
                 let run = try await world.endToEnd(target, batches: batches)
