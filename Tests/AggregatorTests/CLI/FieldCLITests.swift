@@ -185,7 +185,7 @@ import TestSupport
         let requeued = try box.cli(["spool", "requeue", name, "--json"])
         #expect(requeued.status == 0 && requeued.stdout.contains(#""events":5"#), "\(requeued.stdout) \(requeued.stderr)")
         #expect(!FileManager.default.fileExists(atPath: letters.appendingPathComponent(name).path), "requeued means removed")
-        let stored = try await eventually(.seconds(30)) {
+        let stored = try await eventually(.seconds(90)) {
             let out = try ProcessRunner.runTool("/usr/bin/python3", [
                 "-c", "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute(\"SELECT count(*) FROM events WHERE camera_id='cam-1-01'\").fetchone()[0])",
                 aggregator.databasePath,

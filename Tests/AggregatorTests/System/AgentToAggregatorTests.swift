@@ -189,7 +189,7 @@ import TestSupport
         ])
         let metricsPort = try #require(Int(try await agent.waitFor(#"metrics_port=(\d+)"#)))
         var evicted = 0.0
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(120)
         while evicted == 0, ContinuousClock.now < deadline, agent.isRunning {
             try await Task.sleep(for: .seconds(1))
             let metrics = try ProcessRunner.runTool("/usr/bin/python3", [
