@@ -163,13 +163,15 @@ struct ServeCommand: AsyncParsableCommand {
             host: configuration.metrics.host, port: configuration.metrics.port, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
-        let indexer = RecentIndexer(store: store, now: now, logger: logger)
+        // Only SQLite commits into the recent tier (PostgreSQL commits straight into the indexed table).
+        let indexer: [ServiceGroupConfiguration.ServiceConfiguration] =
+            store is SQLiteEventStore ? [.init(service: RecentIndexer(store: store, now: now, logger: logger))] : []
         let watchdog = AggregatorWatchdog(
             store: store, notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
             trapHangup: configuration.scenarios.directory == nil, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse order: ingest stops before the scenario engine it feeds.
-            services: scenarioServices + apiServices + enrollmentServices + [.init(service: app), .init(service: metrics), .init(service: retention), .init(service: indexer), .init(service: watchdog)],
+            services: scenarioServices + apiServices + enrollmentServices + [.init(service: app), .init(service: metrics), .init(service: retention)] + indexer + [.init(service: watchdog)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

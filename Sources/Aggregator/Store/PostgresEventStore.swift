@@ -12,7 +12,7 @@ import Synchronization
 /// Commits go straight into `events_indexed`: the schema has the SQLite store's recent tier
 /// (one schema for both engines), but on PostgreSQL concurrent committers already overlap their
 /// index work, and moving rows between tables cost more than it saved (`bench ingest`: moves at
-/// 23.6k events/s, sustained 17k/s against 42k/s committing straight; docs/PROTOCOL.md).
+/// 23.6k events/s, sustained 17k/s against a 40k/s ceiling committing straight; docs/PROTOCOL.md).
 ///
 /// The pool runs in a task the store owns, from `open` to `close`.
 package final class PostgresEventStore: EventStore {
@@ -143,7 +143,7 @@ package final class PostgresEventStore: EventStore {
                 storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq),
                 alreadyStored: (skipped ?? []).map { UInt64(bitPattern: $0) })
         }
-        lastCommit.store(batch.receivedAtMs, ordering: .relaxed)
+        lastCommit.max(batch.receivedAtMs, ordering: .relaxed)
         return outcome
     }
 
@@ -159,9 +159,10 @@ package final class PostgresEventStore: EventStore {
                         DELETE FROM events_recent WHERE row_id IN (SELECT row_id FROM events_recent ORDER BY row_id LIMIT \(maxEvents))
                         RETURNING \(StoreSchema.eventInsertColumns)
                     ), i AS (
-                        INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns)) SELECT \(StoreSchema.eventInsertColumns) FROM m RETURNING 1
+                        INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns)) SELECT \(StoreSchema.eventInsertColumns) FROM m
+                        ON CONFLICT DO NOTHING
                     )
-                    SELECT count(*) FROM i
+                    SELECT count(*) FROM m
                     """), logger: logger
                 ).collect().first?.decode(Int64.self) ?? 0
                 return Int(moved)

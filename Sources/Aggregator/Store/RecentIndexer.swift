@@ -38,6 +38,7 @@ struct RecentIndexer: Service {
                     if failing { logger.notice("indexing the recent tier again") }
                     failing = false
                 } catch {
+                    if Task.isCancelled { return }  // shutting down, not failing
                     if !failing { logger.warning("indexing the recent tier failed; will retry", metadata: ["error": "\(error)"]) }
                     failing = true
                     pause = 1_000

@@ -67,13 +67,17 @@ package final class SQLiteEventStore: EventStore {
     private static let insertEvent =
         "INSERT INTO events_recent (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
 
-    /// Events of a batch already moved to the indexed table: one range probe of its unique index,
-    /// as a batch's event ids increase (docs/PROTOCOL.md).
+    /// Events of a batch already moved to the indexed table: one range probe of its unique index
+    /// when the ids increase (as the decoder requires, docs/PROTOCOL.md), else a probe per id (a
+    /// store does not rely on its caller for that).
     private static func alreadyIndexed(_ rows: [EventRow], agent: String, in db: Database) throws -> Set<Int64> {
         guard let first = rows.first?.eventID, let last = rows.last?.eventID else { return [] }
-        return Set(try Int64.fetchAll(
-            db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?",
-            arguments: [agent, min(first, last), max(first, last)]))
+        if zip(rows, rows.dropFirst()).allSatisfy({ $0.eventID < $1.eventID }) {
+            return Set(try Int64.fetchAll(
+                db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?", arguments: [agent, first, last]))
+        }
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM events_indexed WHERE agent_id = ? AND event_id = ?")
+        return Set(try rows.map(\.eventID).filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
     }
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
@@ -107,7 +111,7 @@ package final class SQLiteEventStore: EventStore {
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
         }.get()
-        lastCommit.store(now, ordering: .relaxed)
+        lastCommit.max(now, ordering: .relaxed)
         return outcome
     }
 
@@ -118,22 +122,25 @@ package final class SQLiteEventStore: EventStore {
                 try Int64.fetchOne(db, sql: "SELECT row_id FROM events_recent ORDER BY row_id LIMIT 1 OFFSET ?", arguments: [max(0, maxEvents - 1)])
                 ?? Int64.fetchOne(db, sql: "SELECT max(row_id) FROM events_recent")
             guard let last else { return 0 }
+            // A row already indexed (which the commit's probe prevents) is dropped, not a failure
+            // that would stop every later move.
             try db.execute(
                 sql: """
                     INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns))
                     SELECT \(StoreSchema.eventInsertColumns) FROM events_recent WHERE row_id <= ? ORDER BY row_id
+                    ON CONFLICT DO NOTHING
                     """,
                 arguments: [last])
-            let moved = db.changesCount
             try db.execute(sql: "DELETE FROM events_recent WHERE row_id <= ?", arguments: [last])
-            return moved
+            return db.changesCount
         }
     }
 
     package func recentBacklog() async throws(StoreError) -> RecentBacklog {
         let backlog = try await read { db in
             // Row ids are handed out in order and only the oldest rows move, so the span of row
-            // ids is the count (without a scan) unless retention deleted inside it.
+            // ids is the count without a scan; retention deleting inside it makes it an upper
+            // bound (0 stays exact).
             let row = try Row.fetchOne(
                 db, sql: "SELECT max(row_id) - min(row_id) + 1 AS n, (SELECT received_at_ms FROM events_recent ORDER BY row_id LIMIT 1) AS t FROM events_recent")
             let count: Int = row?["n"] ?? 0
@@ -221,14 +228,19 @@ package final class SQLiteEventStore: EventStore {
             // chunk): steps shrink as the store nears its cap instead of overshooting by a chunk.
             let excess = Double(size - maxBytes) / Double(size)
             let step = min(RetentionService.chunk, limit - deleted, max(1, Int((Double(remaining) * excess).rounded(.up))))
-            // The indexed table holds the oldest events; the recent tier only once it is empty.
+            // The oldest `step` events of both tiers (a late backlog may sit in the recent one):
+            // everything captured up to the step-th oldest time (ties included).
             let n = try await run { db in
+                guard let through = try Int64.fetchOne(
+                    db, sql: "SELECT capture_time_ms FROM events ORDER BY capture_time_ms LIMIT 1 OFFSET ?", arguments: [step - 1])
+                    ?? Int64.fetchOne(db, sql: "SELECT max(capture_time_ms) FROM events")
+                else { return 0 }
+                var n = 0
                 for table in StoreSchema.eventTables {
-                    try db.execute(
-                        sql: "DELETE FROM \(table) WHERE row_id IN (SELECT row_id FROM \(table) ORDER BY capture_time_ms LIMIT ?)", arguments: [step])
-                    if db.changesCount > 0 { return db.changesCount }
+                    try db.execute(sql: "DELETE FROM \(table) WHERE capture_time_ms <= ?", arguments: [through])
+                    n += db.changesCount
                 }
-                return 0
+                return n
             }
             if n == 0 { break }
             deleted += n

@@ -58,7 +58,9 @@ import TestSupport
             backlog = try await reader.recentBacklog()
         }
         #expect(backlog.events == 0)
-        #expect(Set(try await reader.events(EventQuery(limit: 100)).map(\.event.id)).count == 57)
+        let ids = try await reader.events(EventQuery(limit: 100)).map(\.event.id)
+        #expect(ids.count == 57 && Set(ids).count == 57)
+        #expect(try await reader.eventCount() == 57)
         await reader.close()
         #expect(Self.sample(try await fixture.scrapeMetrics(), "citywatch_store_indexed_events_total") == 57)
         // SIGTERM drains the services and exits 0 (what systemd expects of a clean stop).

@@ -232,12 +232,30 @@ extension PostgresServer {
         #expect(try await store.eventCount() == 210)
         #expect(try await answers()[1] == (try await store.events(EventQuery(camera: camera, limit: 1000))))
 
+        // A store does not rely on ids increasing: unsorted ids, one above Int64.max, and an
+        // indexed duplicate in the middle are still probed one by one.
+        var unsorted = EventStoreContractTests.batch(&generator, seq: 5, count: 4)
+        unsorted.events[1].id = UInt64.max
+        unsorted.events.insert(second.events[10], at: 2)
+        unsorted.districts.append("north")
+        unsorted.events.swapAt(0, 3)
+        #expect(try await store.commit(unsorted) == .committed(storedEvents: 4, committedSeq: 5, alreadyStored: [second.events[10].id]))
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 4)
+        #expect(try await store.commit(EventStoreContractTests.batch(&generator, seq: 6, count: 0)) == .committed(storedEvents: 0, committedSeq: 6))
+
+        // A whole batch resent after its events moved and its record was forgotten: nothing stored twice.
+        #expect(try await store.deleteBatchRecords(receivedBefore: .max, limit: 100) == 5)
+        #expect(try await store.commit(first) == .committed(storedEvents: 0, committedSeq: 6, alreadyStored: first.events.map(\.id)))
+        #expect(try await store.eventCount() == 214)
+
         // Retention reaches both tiers: a fourth batch stays recent.
         let fourth = EventStoreContractTests.batch(&generator, seq: 4, count: 20)
         _ = try await store.commit(fourth)
-        let stored = first.events + second.events + third.events.dropLast() + fourth.events
+        let stored = first.events + second.events + third.events.dropLast() + unsorted.events + fourth.events
         let cutoff = stored.map(\.captureTimeMs).max()! + 1
-        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 230)
+        // Limits smaller than a tier: the second call continues where the first stopped.
+        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 100) == 100)
+        #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 134)
         #expect(try await store.eventCount() == 0)
         await cleanUp()
     }
@@ -256,8 +274,13 @@ extension PostgresServer {
     @Test func sqlite_retentionShrinksToByteCap_oldestFirst() async throws {
         let (store, cleanUp) = try await StoreKind.sqlite.make()
         var generator = EventStoreContractTests.generator()
-        for seq in 1...20 { _ = try await store.commit(EventStoreContractTests.batch(&generator, seq: UInt64(seq), count: 500)) }
+        let batches = (1...20).map { EventStoreContractTests.batch(&generator, seq: UInt64($0), count: 500) }
+        // The newer half indexed, the older half (a late backlog) in the recent tier.
+        for batch in batches[10...] { _ = try await store.commit(batch) }
+        #expect(try await store.indexRecent(maxEvents: 10_000) == 5_000)
+        for batch in batches[..<10] { _ = try await store.commit(batch) }
         let all = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs)
+        #expect(all.count == 10_000)
         let before = try await store.sizeBytes()
         var settings = RetentionSettings()
         settings.maxAgeDays = 36500

@@ -39,6 +39,9 @@ final class ScenarioEngine {
     private var anyKindRules: [Int] = []
     /// Sequence and absence rules: the only ones with deadlines to expire.
     private var timedRules: [Int] = []
+    /// At most the earliest deadline any timed rule waits for (`.min`: unknown): while the
+    /// watermark has not passed it, moving the watermark visits no rule.
+    private var nextDeadlineMs: Int64 = .min
     private var newestMs: Int64 = .min
     private(set) var watermarkMs: Int64 = .min
     private var lastSweepMs: Int64 = .min
@@ -66,6 +69,7 @@ final class ScenarioEngine {
         rulesByKind = [:]
         anyKindRules = []
         timedRules = []
+        nextDeadlineMs = .min
         for (i, rule) in rules.enumerated() {
             switch rule.scenario.pattern {
             case .sequence, .absence: timedRules.append(i)
@@ -181,7 +185,7 @@ final class ScenarioEngine {
                      into: &out)
             }
             if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
-                rule.pending.insert(s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
+                wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .absence(let p):
@@ -200,7 +204,7 @@ final class ScenarioEngine {
                 for id in satisfied { rule.pending.markSatisfied(id) }
             }
             if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
-                rule.pending.insert(s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
+                wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .rate(let p):
@@ -242,11 +246,29 @@ final class ScenarioEngine {
         return nil
     }
 
+    private func wait(_ rule: RuleRuntime, _ s: InputSnapshot, key: String, deadlineMs: Int64) {
+        rule.pending.insert(s, key: key, deadlineMs: deadlineMs)
+        nextDeadlineMs = min(nextDeadlineMs, deadlineMs)
+    }
+
     private func moveWatermark(to w: Int64, into out: inout [Activation]) {
         guard w > watermarkMs else { return }
         watermarkMs = w
+        if nextDeadlineMs < w || w == .max { expireDeadlines(through: w, into: &out) }
+        if lastSweepMs == .min || w == .max || w - lastSweepMs >= limits.sweepEveryMs {
+            lastSweepMs = w
+            for rule in rules { rule.sweep(watermarkMs: w) }
+        }
+    }
+
+    /// Expires the pending steps whose deadline the watermark passed (firing absences), then
+    /// notes the earliest deadline still waiting.
+    private func expireDeadlines(through w: Int64, into out: inout [Activation]) {
+        var next = Int64.max
+        defer { nextDeadlineMs = next }
         for i in timedRules {
             let rule = rules[i]
+            defer { next = min(next, rule.pending.earliestDeadlineMs() ?? .max) }
             guard let earliest = rule.pending.earliestDeadlineMs(), earliest < w || w == .max else { continue }
             guard case .absence(let p) = rule.scenario.pattern else {
                 if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
@@ -257,10 +279,6 @@ final class ScenarioEngine {
                 fire(rule, at: entry.deadlineMs, trigger: a, snapshots: [a],
                      summary: "\(a.kind) at \(a.cameraID) (\(a.district)) not followed within \(p.within)", into: &out)
             }
-        }
-        if lastSweepMs == .min || w == .max || w - lastSweepMs >= limits.sweepEveryMs {
-            lastSweepMs = w
-            for rule in rules { rule.sweep(watermarkMs: w) }
         }
     }
 
