@@ -136,7 +136,7 @@ struct IngestBenchWorld {
         let seconds = (clock.now - started).seconds
         let indexing = clock.now
         var moved = 0
-        while case let n = try await store.indexRecent(maxEvents: RecentIndexingPolicy().step), n > 0 { moved += n }
+        while case let n = try await store.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
         let indexSeconds = moved > 0 ? (clock.now - indexing).seconds : 0
         let stored = Double(try await store.eventCount())
         await store.close()

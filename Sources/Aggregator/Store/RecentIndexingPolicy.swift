@@ -7,6 +7,8 @@
 package struct RecentIndexingPolicy: Sendable, Hashable {
     /// Rows per move (one transaction): bounds how long a move holds the writer.
     package var step = 20_000
+    /// Rows per move in a lull, when no commit waits behind it (larger moves amortise better).
+    package var lullStep = 100_000
     /// Move even while commits keep coming once this many events wait.
     package var highWater = 500_000
     /// Move even while commits keep coming once the oldest waiting event is this old.
@@ -29,8 +31,8 @@ package struct RecentIndexingPolicy: Sendable, Hashable {
         if let oldest = backlog.oldestReceivedMs, nowMs - oldest >= maxLagMs { return .move(maxEvents: step) }
         // A lull: nothing waits for the writer and nothing was committed for `lullMs`.
         if backlog.commitsInFlight > 0 { return .wait(milliseconds: min(pollMs, lullMs)) }
-        guard let last = backlog.lastCommitMs else { return .move(maxEvents: step) }
+        guard let last = backlog.lastCommitMs else { return .move(maxEvents: lullStep) }
         let quiet = nowMs - last
-        return quiet >= lullMs ? .move(maxEvents: step) : .wait(milliseconds: min(pollMs, lullMs - quiet))
+        return quiet >= lullMs ? .move(maxEvents: lullStep) : .wait(milliseconds: min(pollMs, lullMs - quiet))
     }
 }

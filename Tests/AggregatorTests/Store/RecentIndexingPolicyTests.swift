@@ -23,10 +23,11 @@ import Testing
         #expect(policy.decide(backlog(1_000, last: 1_000, inFlight: 3), nowMs: 10_000) == .wait(milliseconds: 100))
     }
 
-    @Test func aLull_moves() {
-        #expect(policy.decide(backlog(1_000, last: 9_800), nowMs: 10_000) == .move(maxEvents: policy.step))
+    @Test func aLull_movesInLargerSteps() {
+        #expect(policy.lullStep > policy.step)
+        #expect(policy.decide(backlog(1_000, last: 9_800), nowMs: 10_000) == .move(maxEvents: policy.lullStep))
         // Nothing committed since start (rows left by the previous run).
-        #expect(policy.decide(backlog(1_000, last: nil), nowMs: 10_000) == .move(maxEvents: policy.step))
+        #expect(policy.decide(backlog(1_000, last: nil), nowMs: 10_000) == .move(maxEvents: policy.lullStep))
     }
 
     @Test func underLoad_aLargeOrOldBacklogMovesAnyway() {
