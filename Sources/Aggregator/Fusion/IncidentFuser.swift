@@ -13,13 +13,25 @@ import Shared
 /// Lookups are per camera: each camera's neighbours (within `distance_m` or on its site) and link
 /// partners (within `link_distance_m`) are computed once from the city model, and each type keeps
 /// the latest incident seen on each camera; an event looks at its neighbours' incidents only.
+///
+/// Cameras and incident types are numbered once (`CameraIndex`, `typeIndex`) and the state holds
+/// open incidents by reference, so an event costs one string lookup (its camera) instead of one
+/// per neighbour, track and incident (`bench scenarios`, docs/SCENARIOS.md).
 final class IncidentFuser {
     private final class Open {
         var incident: Incident
-        /// Camera → last event time on it.
-        var cameraLast: [String: Int64] = [:]
-        var tracks: Set<String> = []
-        init(_ incident: Incident) { self.incident = incident }
+        let type: Int
+        /// Camera number → last event time on it.
+        var cameraLast: [Int: Int64] = [:]
+        var tracks: Set<TrackKey> = []
+        /// In order, for the bound on tracks (the incident's `tracks` holds their names).
+        var trackOrder: [TrackKey] = []
+        var dirty = false
+        var isOpen = true
+        init(_ incident: Incident, type: Int) {
+            self.incident = incident
+            self.type = type
+        }
 
         /// The incident with at most `limit` timeline entries (the newest).
         func trimmed(_ limit: Int) -> Incident {
@@ -30,32 +42,54 @@ final class IncidentFuser {
         }
     }
 
+    /// A track on a camera, within an incident type.
+    private struct TrackKey: Hashable {
+        var type: Int
+        var camera: Int
+        var track: UInt64
+    }
+
     let settings: FusionSettings
     let city: CityModel
     let latenessMs: Int64
     private var open: [String: Open] = [:]
-    private var openByType: [String: [String]] = [:]
+    /// Type number → its open incidents.
+    private var openByType: [[Open]] = []
     /// Event → open incident, for the events on incidents' timelines (escalation looks them up).
-    private var incidentOfEvent: [EventReference: String] = [:]
-    private var dirty: Set<String> = []
-    /// Kind → incident type, resolved once per kind (nil: ignored).
-    private var kindTypes: [EventKind: String?] = [:]
+    private var incidentOfEvent: [EventReference: Open] = [:]
+    private var dirty: [Open] = []
+    /// Kind → incident type number, resolved once per kind (nil: ignored).
+    private var kindTypes: [EventKind: Int?] = [:]
+    private var typeNames: [String] = []
 
-    private func typeOfKind(_ kind: EventKind) -> String? {
+    private func typeOfKind(_ kind: EventKind) -> Int? {
         if let known = kindTypes[kind] { return known }
-        let type = settings.type(of: kind)
-        kindTypes[kind] = .some(type)
-        return type
+        var number: Int?
+        if let name = settings.type(of: kind) {
+            if let existing = typeNames.firstIndex(of: name) {
+                number = existing
+            } else {
+                typeNames.append(name)
+                openByType.append([])
+                latestByCamera.append(Array(repeating: nil, count: cameraIDs.count))
+                number = typeNames.count - 1
+            }
+        }
+        kindTypes[kind] = .some(number)
+        return number
     }
 
+    /// Camera id → number; numbers index `cameraIDs`, `near`, `linkable` and `latestByCamera`.
+    private var cameraNumbers: [String: Int] = [:]
+    private var cameraIDs: [String] = []
     /// Camera → cameras it merges with (itself, same site, within `distance_m`).
-    private let near: [String: [String]]
+    private var near: [[Int]] = []
     /// Camera → other cameras within `link_distance_m`, with the distance.
-    private let linkable: [String: [(camera: String, metres: Double)]]
+    private var linkable: [[(camera: Int, metres: Double)]] = []
     /// Type → camera → the latest open incident with an event on that camera.
-    private var latestByCamera: [String: [String: String]] = [:]
-    /// `type#camera#track` → the open incident holding that track.
-    private var incidentOfTrack: [String: String] = [:]
+    private var latestByCamera: [[Open?]] = []
+    /// Track → the open incident holding it.
+    private var incidentOfTrack: [TrackKey: Open] = [:]
     private var newestMs: Int64 = .min
     private(set) var watermarkMs: Int64 = .min
     private(set) var late = 0
@@ -65,18 +99,30 @@ final class IncidentFuser {
         self.settings = settings
         self.city = city
         self.latenessMs = latenessMs
-        var near: [String: [String]] = [:]
-        var linkable: [String: [(camera: String, metres: Double)]] = [:]
-        for a in city.cameras {
-            near[a.id] = [a.id]
-            for b in city.cameras where b.id != a.id {
+        cameraIDs = city.cameras.map(\.id)
+        cameraNumbers = Dictionary(cameraIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        near = city.cameras.indices.map { [$0] }
+        linkable = city.cameras.map { _ in [] }
+        for (i, a) in city.cameras.enumerated() {
+            for (j, b) in city.cameras.enumerated() where b.id != a.id {
                 let d = city.distanceMetres(a.id, b.id)
-                if (a.site != nil && a.site == b.site) || (d.map { $0 <= settings.distanceMetres } ?? false) { near[a.id]!.append(b.id) }
-                if let d, d <= settings.linkDistanceMetres { linkable[a.id, default: []].append((b.id, d)) }
+                if (a.site != nil && a.site == b.site) || (d.map { $0 <= settings.distanceMetres } ?? false) { near[i].append(j) }
+                if let d, d <= settings.linkDistanceMetres { linkable[i].append((j, d)) }
             }
         }
-        self.near = near
-        self.linkable = linkable
+    }
+
+    /// The number of a camera; one outside the city model (stored events of a camera since
+    /// removed) gets a number of its own, near only itself.
+    private func cameraNumber(_ id: String) -> Int {
+        if let n = cameraNumbers[id] { return n }
+        let n = cameraIDs.count
+        cameraIDs.append(id)
+        cameraNumbers[id] = n
+        near.append([n])
+        linkable.append([])
+        for t in latestByCamera.indices { latestByCamera[t].append(nil) }
+        return n
     }
 
     var openCount: Int { open.count }
@@ -92,19 +138,21 @@ final class IncidentFuser {
             return
         }
         fused += 1
-        let track = event.trackID == 0 ? nil : "\(event.cameraID)#\(event.trackID)"
+        let camera = cameraNumber(event.cameraID)
+        let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)
-        if let target = match(type: type, camera: event.cameraID, track: track, timeMs: t) {
-            join(target, entry, track: track, into: &updates)
+        if let target = match(type: type, camera: camera, track: track, timeMs: t) {
+            join(target, entry, camera: camera, track: track, into: &updates)
         } else {
+            let name = typeNames[type]
             let incident = Incident(
-                id: "\(type)-\(input.agentID)-\(event.id)", type: type, status: .open, severity: event.severity, openedMs: t, lastMs: t,
+                id: "\(name)-\(input.agentID)-\(event.id)", type: name, status: .open, severity: event.severity, openedMs: t, lastMs: t,
                 resolvedMs: nil, cameras: [], districts: [], tracks: [], eventCount: 0, timeline: [])
-            let o = Open(incident)
+            let o = Open(incident, type: type)
             open[incident.id] = o
-            openByType[type, default: []].append(incident.id)
-            join(o, entry, track: track, into: &updates, opening: true)
+            openByType[type].append(o)
+            join(o, entry, camera: camera, track: track, into: &updates, opening: true)
         }
         if t > newestMs {
             newestMs = t
@@ -112,61 +160,72 @@ final class IncidentFuser {
         }
     }
 
-    private func match(type: String, camera: String, track: String?, timeMs t: Int64) -> Open? {
-        if let track, let id = incidentOfTrack["\(type)#\(track)"], let o = open[id] { return o }
-        guard let latest = latestByCamera[type] else { return nil }
+    private func match(type: Int, camera: Int, track: TrackKey?, timeMs t: Int64) -> Open? {
+        if let track, let o = incidentOfTrack[track] { return o }
+        let latest = latestByCamera[type]
         let window = Int64(settings.windowSeconds) * 1000
         var best: Open?
-        for other in near[camera] ?? [camera] {
-            guard let id = latest[other], let o = open[id], o.incident.lastMs >= t - window else { continue }
+        for other in near[camera] {
+            guard let o = latest[other], o.incident.lastMs >= t - window else { continue }
             if best == nil || o.incident.lastMs > best!.incident.lastMs { best = o }
         }
         if best != nil || track == nil { return best }
-        for (other, metres) in linkable[camera] ?? [] {
-            guard let id = latest[other], let o = open[id], let last = o.cameraLast[other], last <= t, t - last <= window else { continue }
+        for (other, metres) in linkable[camera] {
+            guard let o = latest[other], let last = o.cameraLast[other], last <= t, t - last <= window else { continue }
             if metres / max(Double(t - last) / 1000, 1) <= settings.maxSpeedMetresPerSecond { return o }
         }
         return nil
     }
 
-    private func join(_ o: Open, _ entry: Incident.Entry, track: String?, into updates: inout [IncidentUpdate], opening: Bool = false) {
+    private func join(
+        _ o: Open, _ entry: Incident.Entry, camera: Int, track: TrackKey?, into updates: inout [IncidentUpdate], opening: Bool = false
+    ) {
         // Mutated in place (not copied out and back): the timeline array is not copied per event.
         var material = opening
-        if !o.incident.cameras.contains(entry.cameraID) { o.incident.cameras.append(entry.cameraID); material = true }
+        if o.cameraLast[camera] == nil { o.incident.cameras.append(entry.cameraID); material = true }
         if !o.incident.districts.contains(entry.district) { o.incident.districts.append(entry.district); material = true }
         if let track, o.tracks.insert(track).inserted {
-            o.incident.tracks.append(track)
-            incidentOfTrack["\(o.incident.type)#\(track)"] = o.incident.id
+            o.incident.tracks.append("\(entry.cameraID)#\(track.track)")
+            o.trackOrder.append(track)
+            incidentOfTrack[track] = o
             if o.incident.tracks.count > settings.timelineLimit {
                 // Bounded like the timeline: an incident that never goes quiet keeps its latest tracks.
-                let dropped = o.incident.tracks.removeFirst()
+                o.incident.tracks.removeFirst()
+                let dropped = o.trackOrder.removeFirst()
                 o.tracks.remove(dropped)
-                incidentOfTrack["\(o.incident.type)#\(dropped)"] = nil
+                incidentOfTrack[dropped] = nil
             }
         }
-        latestByCamera[o.incident.type, default: [:]][entry.cameraID] = o.incident.id
+        latestByCamera[o.type][camera] = o
         if entry.severity > o.incident.severity { o.incident.severity = entry.severity; material = true }
         o.incident.lastMs = max(o.incident.lastMs, entry.timeMs)
         o.incident.openedMs = min(o.incident.openedMs, entry.timeMs)
         o.incident.eventCount += 1
         o.incident.timeline.append(entry)
-        incidentOfEvent[entry.event] = o.incident.id
+        incidentOfEvent[entry.event] = o
         if o.incident.timeline.count > 2 * settings.timelineLimit {
             // Trimmed in chunks: one O(n) move per `timeline_limit` events, not per event.
             for dropped in o.incident.timeline.prefix(o.incident.timeline.count - settings.timelineLimit) { incidentOfEvent[dropped.event] = nil }
             o.incident.timeline.removeFirst(o.incident.timeline.count - settings.timelineLimit)
         }
-        o.cameraLast[entry.cameraID] = max(o.cameraLast[entry.cameraID] ?? .min, entry.timeMs)
-        dirty.insert(o.incident.id)
+        o.cameraLast[camera] = max(o.cameraLast[camera] ?? .min, entry.timeMs)
+        markDirty(o)
         if material { updates.append(IncidentUpdate(change: opening ? .opened : .updated, incident: o.trimmed(settings.timelineLimit))) }
+    }
+
+    private func markDirty(_ o: Open) {
+        guard !o.dirty else { return }
+        o.dirty = true
+        dirty.append(o)
     }
 
     /// Raises the incidents holding any of these events (or named) to at least `severity`.
     func escalate(events: [EventReference], incidents named: [String] = [], to severity: Severity, into updates: inout [IncidentUpdate]) {
-        for id in Set(events.compactMap { incidentOfEvent[$0] } + named) {
-            guard let o = open[id], o.incident.severity < severity else { continue }
+        var seen = Set<ObjectIdentifier>()
+        for o in events.compactMap({ incidentOfEvent[$0] }) + named.compactMap({ open[$0] }) where seen.insert(ObjectIdentifier(o)).inserted {
+            guard o.isOpen, o.incident.severity < severity else { continue }
             o.incident.severity = severity
-            dirty.insert(id)
+            markDirty(o)
             updates.append(IncidentUpdate(change: .escalated, incident: o.trimmed(settings.timelineLimit)))
         }
     }
@@ -190,36 +249,36 @@ final class IncidentFuser {
         guard w == .max || lastResolvePassMs == .min || w - lastResolvePassMs >= 1_000 else { return }
         lastResolvePassMs = w
         let quiet = Int64(settings.quietSeconds) * 1000
-        for (type, ids) in openByType {
-            var keep: [String] = []
-            for id in ids {
-                guard let o = open[id] else { continue }
+        for type in openByType.indices {
+            var keep: [Open] = []
+            for o in openByType[type] {
                 guard w == .max || o.incident.lastMs < w - quiet else {
-                    keep.append(id)
+                    keep.append(o)
                     continue
                 }
+                o.isOpen = false
                 o.incident.status = .resolved
                 o.incident.resolvedMs = o.incident.lastMs.saturatingAdd(quiet)
-                for entry in o.incident.timeline { incidentOfEvent[entry.event] = nil }
-                for track in o.tracks { incidentOfTrack["\(type)#\(track)"] = nil }
-                for camera in o.cameraLast.keys where latestByCamera[type]?[camera] == id { latestByCamera[type]?[camera] = nil }
-                open[id] = nil
-                dirty.insert(id)
-                resolved[id] = o.trimmed(settings.timelineLimit)
-                updates.append(IncidentUpdate(change: .resolved, incident: resolved[id]!))
+                for entry in o.incident.timeline where incidentOfEvent[entry.event] === o { incidentOfEvent[entry.event] = nil }
+                for track in o.tracks where incidentOfTrack[track] === o { incidentOfTrack[track] = nil }
+                for camera in o.cameraLast.keys where latestByCamera[type][camera] === o { latestByCamera[type][camera] = nil }
+                if open[o.incident.id] === o { open[o.incident.id] = nil }
+                markDirty(o)
+                updates.append(IncidentUpdate(change: .resolved, incident: o.trimmed(settings.timelineLimit)))
             }
-            openByType[type] = keep.isEmpty ? nil : keep
+            openByType[type] = keep
         }
     }
 
-    /// Resolved incidents not yet handed to `takeDirty`.
-    private var resolved: [String: Incident] = [:]
-
     /// Incidents changed since the last call (to persist), open or just resolved.
     func takeDirty() -> [Incident] {
-        let changed = dirty.compactMap { open[$0]?.trimmed(settings.timelineLimit) ?? resolved[$0] }
+        var byID: [String: Incident] = [:]
+        for o in dirty {
+            o.dirty = false
+            // An open incident wins over a resolved one of the same id.
+            if o.isOpen || byID[o.incident.id] == nil { byID[o.incident.id] = o.trimmed(settings.timelineLimit) }
+        }
         dirty.removeAll(keepingCapacity: true)
-        resolved.removeAll(keepingCapacity: true)
-        return changed.sorted { $0.openedMs < $1.openedMs }
+        return byID.values.sorted { $0.openedMs < $1.openedMs }
     }
 }
