@@ -14,7 +14,7 @@ import Shared
 /// partners (within `link_distance_m`) are computed once from the city model, and each type keeps
 /// the latest incident seen on each camera; an event looks at its neighbours' incidents only.
 ///
-/// Cameras and incident types are numbered once (`CameraIndex`, `typeIndex`) and the state holds
+/// Cameras and incident types are numbered once (`cameraNumber`, `typeOfKind`) and the state holds
 /// open incidents by reference, so an event costs one string lookup (its camera) instead of one
 /// per neighbour, track and incident (`bench scenarios`, docs/SCENARIOS.md).
 final class IncidentFuser {
@@ -142,12 +142,17 @@ final class IncidentFuser {
         let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)
+        let name = typeNames[type]
         if let target = match(type: type, camera: camera, track: track, timeMs: t) {
             join(target, entry, camera: camera, track: track, into: &updates)
+        } else if let existing = open["\(name)-\(input.agentID)-\(event.id)"], existing.type == type {
+            // The same opening event fused again: its id names one incident, joined rather than
+            // shadowed by a second one.
+            join(existing, entry, camera: camera, track: track, into: &updates)
         } else {
-            let name = typeNames[type]
+            let id = "\(name)-\(input.agentID)-\(event.id)"
             let incident = Incident(
-                id: "\(name)-\(input.agentID)-\(event.id)", type: name, status: .open, severity: event.severity, openedMs: t, lastMs: t,
+                id: id, type: name, status: .open, severity: event.severity, openedMs: t, lastMs: t,
                 resolvedMs: nil, cameras: [], districts: [], tracks: [], eventCount: 0, timeline: [])
             let o = Open(incident, type: type)
             open[incident.id] = o
@@ -259,7 +264,7 @@ final class IncidentFuser {
                 o.isOpen = false
                 o.incident.status = .resolved
                 o.incident.resolvedMs = o.incident.lastMs.saturatingAdd(quiet)
-                for entry in o.incident.timeline where incidentOfEvent[entry.event] === o { incidentOfEvent[entry.event] = nil }
+                for entry in o.incident.timeline { incidentOfEvent[entry.event] = nil }
                 for track in o.tracks where incidentOfTrack[track] === o { incidentOfTrack[track] = nil }
                 for camera in o.cameraLast.keys where latestByCamera[type][camera] === o { latestByCamera[type][camera] = nil }
                 if open[o.incident.id] === o { open[o.incident.id] = nil }

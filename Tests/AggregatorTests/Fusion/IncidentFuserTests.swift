@@ -88,3 +88,48 @@ import Testing
         #expect(out.incidents.contains { $0.change == .escalated && $0.incident.severity == .critical })
     }
 }
+
+/// What numbering cameras and types must not change: tracks bounded like the timeline, cameras the
+/// city model does not know (stored events of a camera since removed), and types first seen after
+/// such a camera.
+@Suite struct IncidentFuserNumberingTests {
+    typealias T = ScenarioTestCity
+
+    @Test func tracks_areBounded_oldestDropped_andADroppedTrackNoLongerJoins() {
+        var settings = FusionSettings()
+        settings.timelineLimit = 2
+        settings.distanceMetres = 0  // only tracks and the same camera join
+        settings.windowSeconds = 1
+        let fuser = IncidentFuser(settings: settings, city: T.city, latenessMs: 0)
+        var out: [IncidentUpdate] = []
+        // Tracks 1, 2, 3 on a1 within a second of each other: one incident, the first track dropped.
+        for (i, track) in [1, 2, 3].enumerated() { fuser.fuse(T.input(Double(i) * 0.4, "a1", "intrusion", track: UInt64(track)), into: &out) }
+        #expect(fuser.openCount == 1)
+        #expect(fuser.takeDirty().map(\.tracks) == [["a1#2", "a1#3"]])
+        // Later than the window: track 3 still joins by its track, track 1 (dropped) opens another.
+        fuser.fuse(T.input(10, "a1", "intrusion", track: 3), into: &out)
+        #expect(fuser.openCount == 1)
+        fuser.fuse(T.input(20, "a1", "intrusion", track: 1), into: &out)
+        #expect(fuser.openCount == 2)
+    }
+
+    @Test func unknownCameras_fuseOnTheirOwn_alsoForTypesSeenLater() {
+        let fuser = IncidentFuser(settings: FusionSettings(), city: T.city, latenessMs: 0)
+        var out: [IncidentUpdate] = []
+        func gone(_ seconds: Double, _ camera: String, _ kind: EventKind, id: UInt64) -> ScenarioInput {
+            ScenarioInput(
+                agentID: "agent-old", event: Event(id: id, cameraID: camera, kind: kind, captureTimeMs: 1_000_000_000_000 + Int64(seconds * 1000)),
+                city: T.city)
+        }
+        fuser.fuse(gone(0, "removed-1", .smoke, id: 1), into: &out)
+        fuser.fuse(gone(1, "removed-1", .fire, id: 2), into: &out)  // smoke and fire are one type
+        fuser.fuse(gone(2, "removed-2", .fire, id: 3), into: &out)  // another unknown camera: not near
+        fuser.fuse(gone(3, "removed-2", .crowd, id: 4), into: &out)  // a type first seen now
+        fuser.fuse(T.input(4, "a1", "crowd"), into: &out)  // a known camera after them
+        #expect(fuser.openCount == 4)
+        fuser.finish(into: &out)
+        let resolved = out.filter { $0.change == .resolved }.map(\.incident)
+        #expect(Set(resolved.map(\.cameras)) == [["removed-1"], ["removed-2"], ["a1"]])
+        #expect(resolved.first { $0.cameras == ["removed-1"] }?.eventCount == 2)
+    }
+}

@@ -143,14 +143,15 @@ final class ScenarioEngine {
     // MARK: - Evaluation
 
     private func evaluate(_ rule: RuleRuntime, _ input: ScenarioInput, _ s: InputSnapshot, into out: inout [Activation]) {
-        let scenario = rule.scenario
-        switch scenario.pattern {
+        // `rule.scenario` read in place each time: a local copy of the scenario (or of its filter)
+        // retained and released every field per input (perf).
+        switch rule.scenario.pattern {
         case .single:
-            guard scenario.match.matches(input) else { return }
+            guard rule.scenario.match.matches(input) else { return }
             fire(rule, at: s.timeMs, trigger: s, snapshots: [s], summary: "\(s.kind) at \(s.cameraID) (\(s.district))", into: &out)
 
         case .count(let p):
-            guard scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
+            guard rule.scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
             // `events` needs no distinct bookkeeping: every input is its own value.
             let distinct: String?
             if p.distinct == .events {
@@ -184,7 +185,7 @@ final class ScenarioEngine {
                      summary: "\(first.kind) at \(first.cameraID) (\(first.district)) then \(s.kind) at \(s.cameraID) (\(s.district)) within \(p.within)",
                      into: &out)
             }
-            if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+            if rule.scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
                 wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
@@ -203,12 +204,12 @@ final class ScenarioEngine {
                 }
                 for id in satisfied { rule.pending.markSatisfied(id) }
             }
-            if scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+            if rule.scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
                 wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .rate(let p):
-            guard scenario.match.matches(input), let value = input.event.attributes[p.attribute]?.doubleValue,
+            guard rule.scenario.match.matches(input), let value = input.event.attributes[p.attribute]?.doubleValue,
                 let group = p.groupBy.value(of: s)
             else { return }
             // A sample older than the group's newest (within the lateness allowance) is not

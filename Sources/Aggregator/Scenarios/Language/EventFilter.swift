@@ -74,21 +74,21 @@ struct EventFilter: Decodable, Sendable, Hashable {
     }
 
     func matches(_ input: ScenarioInput) -> Bool {
-        let event = input.event
-        guard input.source == source, phases.contains(event.phase) else { return false }
-        if let kinds, !kinds.contains(event.kind) { return false }
+        // `input.event` in place: a local copy retained and released the whole event per rule.
+        guard input.source == source, phases.contains(input.event.phase) else { return false }
+        if let kinds, !kinds.contains(input.event.kind) { return false }
         if let domains {
             guard let domain = input.domain, domains.contains(domain) else { return false }
         }
-        if let minSeverity, event.severity < minSeverity { return false }
-        if let minConfidence, event.confidence.value < minConfidence { return false }
+        if let minSeverity, input.event.severity < minSeverity { return false }
+        if let minConfidence, input.event.confidence.value < minConfidence { return false }
         if let districts, !districts.contains(input.district) { return false }
-        if let zones { guard let zone = event.zone, zones.contains(zone) else { return false } }
-        if let cameras, !cameras.contains(event.cameraID) { return false }
+        if let zones { guard let zone = input.event.zone, zones.contains(zone) else { return false } }
+        if let cameras, !cameras.contains(input.event.cameraID) { return false }
         if let reaches { guard let reach = input.reach, reaches.contains(reach) else { return false } }
         if let roads { guard let road = input.road, roads.contains(road) else { return false } }
         if let sites { guard let site = input.site, sites.contains(site) else { return false } }
-        for condition in conditions where !condition.holds(for: event.attributes) { return false }
+        for condition in conditions where !condition.holds(for: input.event.attributes) { return false }
         return true
     }
 }
