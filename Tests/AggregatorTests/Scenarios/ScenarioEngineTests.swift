@@ -192,3 +192,33 @@ import Testing
         #expect(out.count == 2, "both absences run out at finish, neither traps")
     }
 }
+
+/// `EventFilter` tests kinds and phases through a sorted list and a bit set derived from its sets:
+/// the same answers as the sets, and filters equal whatever order their lists were written in
+/// (a reload keeps the state of rules whose definition did not change).
+@Suite struct EventFilterTests {
+    typealias T = ScenarioTestCity
+
+    @Test func kindsAndPhases_matchAsTheirSets() throws {
+        let rule = try T.scenario("match: {kind: [smoke, fire, intrusion], phase: [end]}\n")
+        #expect(rule.match.matches(T.input(0, "a1", "fire", phase: .end)))
+        #expect(rule.match.matches(T.input(0, "a1", "intrusion", phase: .end)))
+        #expect(!rule.match.matches(T.input(0, "a1", "fire", phase: .start)))
+        #expect(!rule.match.matches(T.input(0, "a1", "crowd", phase: .end)))
+        var changed = rule.match
+        changed.kinds = ["crowd"]
+        changed.phases = [.start, .update]
+        #expect(changed.matches(T.input(0, "a1", "crowd", phase: .update)))
+        #expect(!changed.matches(T.input(0, "a1", "fire", phase: .update)))
+        #expect(!changed.matches(T.input(0, "a1", "crowd", phase: .end)))
+        // Defaults: any kind, start and update.
+        let any = try T.scenario("match: {}\n")
+        #expect(any.match.matches(T.input(0, "a1", "crowd")) && !any.match.matches(T.input(0, "a1", "crowd", phase: .end)))
+    }
+
+    @Test func filtersWrittenInAnotherOrder_areEqual() throws {
+        let a = try T.scenario("match: {kind: [smoke, fire, intrusion, crowd, loitering], phase: [update, start]}\n")
+        let b = try T.scenario("match: {kind: [loitering, intrusion, crowd, fire, smoke], phase: [start, update]}\n")
+        #expect(a == b && a.hashValue == b.hashValue)
+    }
+}

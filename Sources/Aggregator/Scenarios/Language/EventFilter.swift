@@ -15,9 +15,14 @@ struct EventFilter: Decodable, Sendable, Hashable {
     enum Source: String, Decodable, Sendable, Hashable { case event, incident }
 
     var source: Source = .event
-    var kinds: Set<EventKind>?
+    var kinds: Set<EventKind>? { didSet { kindList = Self.list(kinds) } }
     var domains: Set<EventKindDescriptor.Domain>?
-    var phases: Set<EventPhase> = [.start, .update]
+    var phases: Set<EventPhase> = [.start, .update] { didSet { phaseMask = Self.mask(phases) } }
+    /// `kinds` and `phases` as `matches` tests them, per input and rule: a short list compared in
+    /// order and a bit set, where hashing into the sets was most of a match's cost (perf). Both
+    /// follow from the sets alone (the list sorted), so equal filters stay equal.
+    private var kindList: [EventKind]?
+    private var phaseMask = EventFilter.mask([.start, .update])
     var minSeverity: Severity?
     var minConfidence: Double?
     var districts: Set<String>?
@@ -39,8 +44,10 @@ struct EventFilter: Decodable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         source = try c.decode(.source, default: .event)
         kinds = try Self.set(c, .kind)
+        kindList = Self.list(kinds)
         domains = try Self.set(c, .domain)
         phases = try Self.set(c, .phase) ?? [.start, .update]
+        phaseMask = Self.mask(phases)
         minSeverity = try c.decodeIfPresent(Severity.self, forKey: .minSeverity)
         minConfidence = try c.decodeIfPresent(Double.self, forKey: .minConfidence)
         if let m = minConfidence, !(0...1).contains(m) {
@@ -75,8 +82,8 @@ struct EventFilter: Decodable, Sendable, Hashable {
 
     func matches(_ input: ScenarioInput) -> Bool {
         // `input.event` in place: a local copy retained and released the whole event per rule.
-        guard input.source == source, phases.contains(input.event.phase) else { return false }
-        if let kinds, !kinds.contains(input.event.kind) { return false }
+        guard input.source == source, phaseMask & Self.bit(input.event.phase) != 0 else { return false }
+        if let kindList, !kindList.contains(input.event.kind) { return false }
         if let domains {
             guard let domain = input.domain, domains.contains(domain) else { return false }
         }
@@ -91,4 +98,16 @@ struct EventFilter: Decodable, Sendable, Hashable {
         for condition in conditions where !condition.holds(for: input.event.attributes) { return false }
         return true
     }
+
+    private static func bit(_ phase: EventPhase) -> UInt8 {
+        switch phase {
+        case .start: 1
+        case .update: 2
+        case .end: 4
+        }
+    }
+
+    private static func list(_ kinds: Set<EventKind>?) -> [EventKind]? { kinds.map { $0.sorted { $0.rawValue < $1.rawValue } } }
+
+    private static func mask(_ phases: Set<EventPhase>) -> UInt8 { phases.reduce(0) { $0 | bit($1) } }
 }
