@@ -170,7 +170,7 @@ struct Shipper: Service {
                 ackLatency.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
                 let ack = try? BatchAck(serializedBytes: Array(bytes.readableBytesView))
                 return .sent(seq: batch.seq, outcome: .acked, serverTimeMs: ack?.serverTimeMs, commands: ack?.commands ?? [], endpoint: base)
-            case 400, 403, 413, 415:
+            case let refusal where PermanentRefusal.contains(refusal):
                 logger.error(
                     "batch refused permanently", metadata: ["seq": "\(batch.seq)", "status": "\(status)", "body": "\(String(buffer: bytes))"])
                 return .sent(seq: batch.seq, outcome: .permanent(status: status), serverTimeMs: nil, endpoint: base)

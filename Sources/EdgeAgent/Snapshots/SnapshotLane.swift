@@ -43,7 +43,7 @@ struct SnapshotLane {
     static func outcome(status: Int, retryAfter: Int?) -> Outcome {
         switch status {
         case 200, 201: .stored
-        case 400, 403, 413, 415: .refused(status: status)
+        case let refusal where PermanentRefusal.contains(refusal): .refused(status: status)
         default: .retryable(retryAfterSeconds: retryAfter)
         }
     }

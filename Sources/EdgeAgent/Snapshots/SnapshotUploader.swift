@@ -32,6 +32,8 @@ struct SnapshotUploader: Service {
             let now = (clock.now - origin).seconds
             if lane.mayUpload(now: now, eventBacklogBytes: spool.stats.backlogBytes), let name = store.pending().first {
                 let outcome = await upload(name, to: endpoints[endpoint % endpoints.count])
+                // Recorded first, success included: a success resets the lane's backoff.
+                lane.record(outcome, now: (clock.now - origin).seconds, random: Double.random(in: 0..<1))
                 switch outcome {
                 case .stored:
                     store.markSent(name)
@@ -45,7 +47,6 @@ struct SnapshotUploader: Service {
                     endpoint += 1
                     retried.increment()
                 }
-                lane.record(outcome, now: (clock.now - origin).seconds, random: Double.random(in: 0..<1))
             }
             try? await Task.sleep(for: tick)
         }
