@@ -70,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        let startedMs = now()  // before ingest can store anything: what this process received is after it
         var ingestor = BatchIngestor(
             city: city, store: store, limits: configuration.ingest.batchLimits, dictionaries: dictionaries, now: now, logger: logger)
         var scenarioServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -124,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
                 if configuration.scenarios.warmStartSeconds > 0 {
                     service.warmStart = ScenarioWarmStart(
                         store: store, city: city, spanMs: Int64(configuration.scenarios.warmStartSeconds) * 1000,
-                        maxEvents: configuration.scenarios.warmStartMaxEvents)
+                        maxEvents: configuration.scenarios.warmStartMaxEvents, processStartMs: startedMs)
                 }
                 scenarioServices = [
                     .init(service: service),
@@ -163,9 +164,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: configuration.metrics.host, port: configuration.metrics.port, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
-        // Only SQLite commits into the recent tier (PostgreSQL commits straight into the indexed table).
+        // Only the SQLite store has a recent tier to index.
         let indexer: [ServiceGroupConfiguration.ServiceConfiguration] =
-            store is SQLiteEventStore ? [.init(service: RecentIndexer(store: store, now: now, logger: logger))] : []
+            (store as? SQLiteEventStore).map { [.init(service: RecentIndexer(store: $0, now: now, logger: logger))] } ?? []
         let watchdog = AggregatorWatchdog(
             store: store, notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
             trapHangup: configuration.scenarios.directory == nil, logger: logger)

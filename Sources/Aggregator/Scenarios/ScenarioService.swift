@@ -91,7 +91,7 @@ struct ScenarioService: Service {
                 case .inputs(let inputs):
                     // Each replayed copy is skipped once, so the set drains to empty.
                     let fresh = replayed.isEmpty
-                        ? inputs : inputs.filter { replayed.remove(ScenarioWarmStart.EventRef(agentID: $0.agentID, eventID: $0.event.id)) == nil }
+                        ? inputs : inputs.filter { replayed.remove($0.reference) == nil }
                     pipeline.process(fresh, into: &out)
                     Self.evaluated.increment(by: fresh.count)
                 }
@@ -146,7 +146,7 @@ struct ScenarioService: Service {
 
     /// The warm start, then the orphaned incidents. Returns the replayed events that this process's
     /// ingest received (also on the feed).
-    private func replay(into pipeline: ScenarioPipeline, planner: ActionPlanner) async -> Set<ScenarioWarmStart.EventRef> {
+    private func replay(into pipeline: ScenarioPipeline, planner: ActionPlanner) async -> Set<EventReference> {
         guard let warmStart else {
             _ = restoreCooldowns(pipeline, sinceMs: now())
             resolveOrphans(pipeline)
@@ -158,8 +158,7 @@ struct ScenarioService: Service {
         do {
             let startMs = try await warmStart.start(cutMs: nowMs)
             let recorded = restoreCooldowns(pipeline, sinceMs: startMs)
-            // The process (and its ingest) started moments ago; a minute of margin covers the difference.
-            let result = try await warmStart.replay(into: pipeline, fromMs: startMs, nowMs: nowMs, recentMs: nowMs - 60_000) { out in
+            let result = try await warmStart.replay(into: pipeline, fromMs: startMs, nowMs: nowMs) { out in
                 for activation in out.activations {
                     // At or before what was recorded for its scenario and key: the first run saw it (or chose not to fire).
                     if let last = recorded[activation.scenarioID + "/" + activation.key], activation.timeMs <= last { continue }

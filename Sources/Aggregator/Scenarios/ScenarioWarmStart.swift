@@ -13,6 +13,9 @@ struct ScenarioWarmStart {
     let city: CityModel
     let spanMs: Int64
     let maxEvents: Int
+    /// When this process started (before its ingest could store anything): the stored events
+    /// received since then are also on the live feed.
+    let processStartMs: Int64
     static let pageSize = 5_000
 
     /// Where the replay starts: `cutMs` (now) `- spanMs`, moved later by whole hours while the hours
@@ -34,22 +37,17 @@ struct ScenarioWarmStart {
     }
 
     /// What a replay did: how many events, and which of them this process's own ingest received
-    /// (at or after `recentMs`): their copies on the live feed are skipped, not evaluated twice.
+    /// (at or after `processStartMs`): their copies on the live feed are skipped, not evaluated twice.
     struct Replay {
         var events = 0
-        var recent: Set<EventRef> = []
-    }
-
-    struct EventRef: Hashable {
-        var agentID: String
-        var eventID: UInt64
+        var recent: Set<EventReference> = []
     }
 
     /// Replays into `pipeline`; `handle` gets each page's output (activations, incident changes).
     /// Events from the future (beyond ingest's horizon) were not evaluated by the first run
     /// either: the replay stops at that horizon, so they cannot drag the watermark ahead.
     func replay(
-        into pipeline: ScenarioPipeline, fromMs: Int64, nowMs: Int64, recentMs: Int64,
+        into pipeline: ScenarioPipeline, fromMs: Int64, nowMs: Int64,
         handle: (inout ScenarioPipeline.Output) -> Void
     ) async throws(StoreError) -> Replay {
         var query = EventQuery(fromMs: fromMs, toMs: nowMs.saturatingAdd(BatchIngestor.maxFutureMs), limit: Self.pageSize, ascending: true)
@@ -58,7 +56,7 @@ struct ScenarioWarmStart {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let page = try await store.events(query)
             result.events += page.count
-            for stored in page where stored.receivedAtMs >= recentMs { result.recent.insert(EventRef(agentID: stored.agentID, eventID: stored.event.id)) }
+            for stored in page where stored.receivedAtMs >= processStartMs { result.recent.insert(EventReference(agentID: stored.agentID, eventID: stored.event.id)) }
             pipeline.process(page.map { ScenarioInput(stored: $0, city: city) }, into: &out)
             handle(&out)
             out.removeAll()
