@@ -136,18 +136,20 @@ struct IngestBenchWorld {
         let seconds = (clock.now - started).seconds
         let indexing = clock.now
         var moved = 0
-        while case let n = try await store.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
+        if let sqlite = store as? SQLiteEventStore {
+            while case let n = try await sqlite.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
+        }
         let indexSeconds = moved > 0 ? (clock.now - indexing).seconds : 0
         let stored = Double(try await store.eventCount())
         await store.close()
         return Ceiling(commit: stored / seconds, index: moved > 0 ? Double(moved) / indexSeconds : nil, sustained: stored / (seconds + indexSeconds))
     }
 
-    /// Seconds until the store at `target` has nothing left in its recent tier (the running
+    /// Seconds until the SQLite store at `target` has nothing left in its recent tier (the running
     /// aggregator's indexer moved it all), polled every 50 ms for at most ten minutes.
     func untilIndexed(_ target: Target) async throws -> Double {
-        let store: any EventStore
-        if case .sqlite(let path) = target { store = try SQLiteEventStore(path: path, readOnly: true) } else { store = try await target.open() }
+        guard case .sqlite(let path) = target else { return 0 }  // PostgreSQL commits into its one table
+        let store = try SQLiteEventStore(path: path, readOnly: true)
         defer { Task { await store.close() } }
         let clock = ContinuousClock()
         let started = clock.now

@@ -43,13 +43,6 @@ package protocol EventStore: Sendable {
     /// Bytes the store occupies (database files or relation sizes).
     func sizeBytes() async throws(StoreError) -> Int64
 
-    /// Moves up to `maxEvents` of the oldest rows of the recent tier into the indexed table in one
-    /// transaction (`RecentIndexer`); returns how many moved.
-    func indexRecent(maxEvents: Int) async throws(StoreError) -> Int
-
-    /// What waits in the recent tier.
-    func recentBacklog() async throws(StoreError) -> RecentBacklog
-
     /// Closes connections; further calls fail.
     func close() async
 
@@ -60,25 +53,6 @@ package protocol EventStore: Sendable {
 
 extension EventStore {
     package func ping() async throws(StoreError) { _ = try await committedSequence(agent: "") }
-}
-
-/// The recent tier's size and age (docs/PROTOCOL.md, "Two tiers").
-package struct RecentBacklog: Sendable, Hashable {
-    /// Events committed but not yet in the indexed table.
-    package var events: Int
-    /// When the oldest of them was received (aggregator clock), nil when there are none.
-    package var oldestReceivedMs: Int64?
-    /// When this process last committed a batch (its received time), nil when it has not.
-    package var lastCommitMs: Int64?
-    /// Commits this process has started and not finished (waiting for the writer included).
-    package var commitsInFlight: Int
-
-    package init(events: Int, oldestReceivedMs: Int64?, lastCommitMs: Int64?, commitsInFlight: Int = 0) {
-        self.events = events
-        self.oldestReceivedMs = oldestReceivedMs
-        self.lastCommitMs = lastCommitMs
-        self.commitsInFlight = commitsInFlight
-    }
 }
 
 /// A decoded, validated batch with what the aggregator knows of it.

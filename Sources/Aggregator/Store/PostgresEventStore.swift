@@ -3,16 +3,14 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import Shared
-import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool. A batch is committed
 /// by one statement (batch record, events, agent row), so it is atomic and costs one round trip;
 /// the server's `synchronous_commit` (on by default) makes it durable before the ack.
 ///
-/// Commits go straight into `events_indexed`: the schema has the SQLite store's recent tier
-/// (one schema for both engines), but on PostgreSQL concurrent committers already overlap their
-/// index work, and moving rows between tables cost more than it saved (`bench ingest`: moves at
-/// 23.6k events/s, sustained 17k/s against a 40k/s ceiling committing straight; docs/PROTOCOL.md).
+/// One `events` table, no recent tier (the SQLite store's, docs/CONFIG-AGGREGATOR.md): concurrent
+/// committers already overlap their index work here, and moving rows between tables cost more
+/// than it saved (measured with the tier, 18dc182: moves 23.6k events/s, sustained 17k/s).
 ///
 /// The pool runs in a task the store owns, from `open` to `close`.
 package final class PostgresEventStore: EventStore {
@@ -22,9 +20,6 @@ package final class PostgresEventStore: EventStore {
     /// A bound on waiting for a pooled connection or a statement: past it the agent gets 503 and
     /// retries, instead of the request hanging while the server is away.
     private let timeout: Duration
-    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
-    private let lastCommit = Atomic<Int64>(0)
-    private let commitsInFlight = Atomic<Int>(0)
 
     private init(client: PostgresClient, logger: Logger, timeout: Duration) {
         self.client = client
@@ -60,7 +55,7 @@ package final class PostgresEventStore: EventStore {
             INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES ($1, $2, $3, $4)
             ON CONFLICT DO NOTHING RETURNING 1
         ), e AS (
-            INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns))
+            INSERT INTO events (\(StoreSchema.eventInsertColumns))
             SELECT $1, t.event_id, t.lifecycle_id, $2, t.camera_id, t.district_id, t.kind, t.phase, t.severity, t.severity_rank,
                    t.capture_time_ms, t.agent_time_ms, $3, t.track_id,
                    CASE WHEN t.has_box THEN t.box_x END, CASE WHEN t.has_box THEN t.box_y END,
@@ -94,8 +89,6 @@ package final class PostgresEventStore: EventStore {
         """
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        commitsInFlight.add(1, ordering: .relaxed)
-        defer { commitsInFlight.subtract(1, ordering: .relaxed) }
         let rows = EventRow.rows(of: batch)
         var binds = PostgresBindings(capacity: 28)
         binds.append(batch.agentID)
@@ -129,7 +122,7 @@ package final class PostgresEventStore: EventStore {
         let query = PostgresQuery(unsafeSQL: Self.commitSQL, binds: binds)
         let seq = Int64(bitPattern: batch.batchSeq)
         let logger = self.logger
-        let outcome: CommitOutcome = try await bounded { client in
+        return try await bounded { client in
             let row = try await client.query(query, logger: logger).collect().first
             guard let (inserted, stored, committed, existing, skipped) = try row?.decode((Int64, Int64, Int64?, Int64?, [Int64]?).self) else {
                 throw StoreError.failed("commit returned no row")
@@ -143,43 +136,6 @@ package final class PostgresEventStore: EventStore {
                 storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq),
                 alreadyStored: (skipped ?? []).map { UInt64(bitPattern: $0) })
         }
-        lastCommit.max(batch.receivedAtMs, ordering: .relaxed)
-        return outcome
-    }
-
-    /// Moves whatever is in `events_recent`, which this store's commits do not use (see
-    /// `commitSQL`): nothing, unless a future version wrote there.
-    package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
-        let logger = self.logger
-        return try await bounded { client in
-            try await client.withTransaction(logger: logger) { connection in
-                let moved = try await connection.query(
-                    PostgresQuery(unsafeSQL: """
-                    WITH m AS (
-                        DELETE FROM events_recent WHERE row_id IN (SELECT row_id FROM events_recent ORDER BY row_id LIMIT \(maxEvents))
-                        RETURNING \(StoreSchema.eventInsertColumns)
-                    ), i AS (
-                        INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns)) SELECT \(StoreSchema.eventInsertColumns) FROM m
-                        ON CONFLICT DO NOTHING
-                    )
-                    SELECT count(*) FROM m
-                    """), logger: logger
-                ).collect().first?.decode(Int64.self) ?? 0
-                return Int(moved)
-            }
-        }
-    }
-
-    package func recentBacklog() async throws(StoreError) -> RecentBacklog {
-        let logger = self.logger
-        let (count, oldest) = try await bounded { client in
-            try await client.query(
-                "SELECT count(*), (SELECT received_at_ms FROM events_recent ORDER BY row_id LIMIT 1) FROM events_recent", logger: logger
-            ).collect().first?.decode((Int64, Int64?).self) ?? (Int64(0), nil)
-        }
-        let last = lastCommit.load(ordering: .relaxed)
-        return RecentBacklog(events: Int(count), oldestReceivedMs: oldest, lastCommitMs: last == 0 ? nil : last,
-            commitsInFlight: commitsInFlight.load(ordering: .relaxed))
     }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
@@ -226,7 +182,7 @@ package final class PostgresEventStore: EventStore {
     }
 
     package func eventCount() async throws(StoreError) -> Int {
-        Int(try await value(PostgresQuery(unsafeSQL: StoreSchema.countSQL), as: Int64.self) ?? 0)
+        Int(try await value("SELECT count(*) FROM events", as: Int64.self) ?? 0)
     }
 
     package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
@@ -238,15 +194,11 @@ package final class PostgresEventStore: EventStore {
     }
 
     package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
-        var deleted = 0
-        for table in StoreSchema.eventTables where deleted < limit {
-            deleted += try await self.deleted(PostgresQuery(unsafeSQL: """
-                WITH d AS (DELETE FROM \(table) WHERE row_id IN (
-                    SELECT row_id FROM \(table) WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit - deleted)) RETURNING 1)
-                SELECT count(*) FROM d
-                """))
-        }
-        return deleted
+        try await deleted("""
+            WITH d AS (DELETE FROM events WHERE row_id IN (
+                SELECT row_id FROM events WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit)) RETURNING 1)
+            SELECT count(*) FROM d
+            """)
     }
 
     /// Not offered: PostgreSQL keeps deleted rows' space in its files for reuse (only VACUUM FULL
@@ -274,7 +226,7 @@ package final class PostgresEventStore: EventStore {
         let logger = self.logger
         return try await bounded { client in
             var times: [String: Int64] = [:]
-            for try await (camera, time) in try await client.query(PostgresQuery(unsafeSQL: StoreSchema.lastEventTimesSQL), logger: logger)
+            for try await (camera, time) in try await client.query("SELECT camera_id, max(capture_time_ms) FROM events GROUP BY camera_id", logger: logger)
                 .decode((String, Int64).self)
             {
                 times[camera] = time
@@ -299,10 +251,7 @@ package final class PostgresEventStore: EventStore {
 
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await value(
-            """
-            SELECT (pg_total_relation_size('events_indexed') + pg_total_relation_size('events_recent')
-                    + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8
-            """,
+            "SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8",
             as: Int64.self) ?? 0
     }
 

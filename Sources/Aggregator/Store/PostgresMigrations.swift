@@ -8,10 +8,8 @@ import PostgresNIO
 enum PostgresMigrations {
     /// Append only: a published migration never changes.
     static let all: [(id: String, statements: [String])] = [
-        ("v1", StoreSchema.statements(bigint: "BIGINT", autoincrementKey: identity)),
-        ("v2", StoreSchema.recentTier(bigint: "BIGINT", autoincrementKey: identity)),
+        ("v1", StoreSchema.statements(bigint: "BIGINT", autoincrementKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
     ]
-    private static let identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
 
     /// An arbitrary, fixed key for `pg_advisory_xact_lock`.
     static let lockKey: Int64 = 0x6369_7479_7761_7463

@@ -2,18 +2,18 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Moves committed events from the store's recent tier into its indexed table, as
+/// Moves committed events from the SQLite store's recent tier into its indexed table, as
 /// `RecentIndexingPolicy` decides, until graceful shutdown (what is left waits in the recent tier,
 /// visible to queries, and moves after the next start).
 struct RecentIndexer: Service {
-    let store: any EventStore
+    let store: SQLiteEventStore
     var policy = RecentIndexingPolicy()
     let now: @Sendable () -> Int64
     let logger: Logger
     private let moved = Counter(label: "citywatch_store_indexed_events_total")
     private let waiting = Gauge(label: "citywatch_store_recent_events")
 
-    init(store: any EventStore, policy: RecentIndexingPolicy = RecentIndexingPolicy(), now: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(store: SQLiteEventStore, policy: RecentIndexingPolicy = RecentIndexingPolicy(), now: @escaping @Sendable () -> Int64, logger: Logger) {
         self.store = store
         self.policy = policy
         self.now = now

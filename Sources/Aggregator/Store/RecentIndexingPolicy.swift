@@ -36,3 +36,22 @@ package struct RecentIndexingPolicy: Sendable, Hashable {
         return quiet >= lullMs ? .move(maxEvents: lullStep) : .wait(milliseconds: min(pollMs, lullMs - quiet))
     }
 }
+
+/// The recent tier's size and age (docs/PROTOCOL.md, "Two tiers").
+package struct RecentBacklog: Sendable, Hashable {
+    /// Events committed but not yet in the indexed table.
+    package var events: Int
+    /// When the oldest of them was received (aggregator clock), nil when there are none.
+    package var oldestReceivedMs: Int64?
+    /// When this process last committed a batch (its received time), nil when it has not.
+    package var lastCommitMs: Int64?
+    /// Commits this process has started and not finished (waiting for the writer included).
+    package var commitsInFlight: Int
+
+    package init(events: Int, oldestReceivedMs: Int64?, lastCommitMs: Int64?, commitsInFlight: Int = 0) {
+        self.events = events
+        self.oldestReceivedMs = oldestReceivedMs
+        self.lastCommitMs = lastCommitMs
+        self.commitsInFlight = commitsInFlight
+    }
+}

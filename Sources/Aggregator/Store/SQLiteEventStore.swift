@@ -115,13 +115,14 @@ package final class SQLiteEventStore: EventStore {
         return outcome
     }
 
+    /// Moves up to `maxEvents` of the oldest rows of the recent tier into the indexed table in one
+    /// transaction (`RecentIndexer`); returns how many moved.
     package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
         try await run { db in
-            // Row ids grow with arrival, so the oldest `maxEvents` rows end at this one.
-            let last =
-                try Int64.fetchOne(db, sql: "SELECT row_id FROM events_recent ORDER BY row_id LIMIT 1 OFFSET ?", arguments: [max(0, maxEvents - 1)])
-                ?? Int64.fetchOne(db, sql: "SELECT max(row_id) FROM events_recent")
-            guard let last else { return 0 }
+            // Row ids grow with arrival, so the oldest `maxEvents` rows end at the first one's id plus
+            // `maxEvents` - 1 (fewer when retention left gaps): one lookup, not a walk over the rows.
+            guard let first = try Int64.fetchOne(db, sql: "SELECT min(row_id) FROM events_recent") else { return 0 }
+            let last = first + Int64(max(1, maxEvents)) - 1
             // A row already indexed (which the commit's probe prevents) is dropped, not a failure
             // that would stop every later move.
             try db.execute(
@@ -136,6 +137,7 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// What waits in the recent tier.
     package func recentBacklog() async throws(StoreError) -> RecentBacklog {
         let backlog = try await read { db in
             // Row ids are handed out in order and only the oldest rows move, so the span of row

@@ -33,7 +33,8 @@ enum StoreSchema {
         ]
     }
 
-    /// One events table (the indexed one and the recent one have the same columns).
+    /// One events table (the indexed one and the recent one have the same columns). Published
+    /// migrations (v1, v2) are built from it: never change what it produces.
     static func eventsTable(_ name: String, bigint: String, autoincrementKey: String) -> String {
         """
             CREATE TABLE \(name) (
@@ -62,7 +63,8 @@ enum StoreSchema {
         """
     }
 
-    /// Migration v2, the recent tier (docs/PROTOCOL.md, "Two tiers"): commits append to
+    /// SQLite's migration v2, the recent tier (docs/PROTOCOL.md, "Two tiers"; PostgreSQL keeps its
+    /// one `events` table, see `PostgresEventStore`): commits append to
     /// `events_recent`, which has only the duplicate check and a time index; `RecentIndexer` moves
     /// its rows into `events_indexed` (the v1 table, renamed) in large transactions. The view
     /// `events` is both, so readers (the store's queries, operators' SQL) see every committed event.
@@ -80,7 +82,7 @@ enum StoreSchema {
         ]
     }
 
-    /// The two tables behind the `events` view, oldest events first. Writes name them (a
+    /// SQLite: the two tables behind the `events` view, oldest events first. Writes name them (a
     /// UNION ALL view takes no DELETE).
     static let eventTables = ["events_indexed", "events_recent"]
 

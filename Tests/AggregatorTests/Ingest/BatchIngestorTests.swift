@@ -19,8 +19,6 @@ import Testing
         func agents() async throws(StoreError) -> [AgentRecord] { throw error }
         func lastEventTimes() async throws(StoreError) -> [String: Int64] { throw error }
         func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] { throw error }
-        func indexRecent(maxEvents: Int) async throws(StoreError) -> Int { throw error }
-        func recentBacklog() async throws(StoreError) -> RecentBacklog { throw error }
         func close() async {}
     }
 
