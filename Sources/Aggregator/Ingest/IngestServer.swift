@@ -69,21 +69,16 @@ enum IngestServer {
         } catch {
             return failure(.from(error), settings)
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody {
-            return failure(.from(.compressedTooLarge(length, limit: maxBody)), settings)
-        }
+        let tooLarge = { (length: Int?) in IngestFailure.from(.compressedTooLarge(length ?? maxBody + 1, limit: maxBody)) }
+        if let length = declaredLength(request), length > maxBody { return failure(tooLarge(length), settings) }
         guard gate.tryEnter() else {
             return failure(.unavailable("overloaded", "too many batches in progress; retry later"), settings)
         }
         defer { gate.leave() }
         let body: [UInt8]
-        do {
-            let buffer = try await request.body.collect(upTo: maxBody)
-            body = Array(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return failure(.from(.compressedTooLarge(maxBody + 1, limit: maxBody)), settings)
-        } catch {
-            return failure(IngestFailure(status: 400, code: "unreadable_body", message: "the request body could not be read: \(error)"), settings)
+        switch await readBody(request, limit: maxBody, tooLarge: tooLarge) {
+        case .success(let bytes): body = bytes
+        case .failure(let refusal): return failure(refusal, settings)
         }
         switch await ingestor.ingest(body: body, agent: agent) {
         case .success(let ack):
@@ -117,29 +112,25 @@ enum IngestServer {
         guard request.headers[.contentType]?.lowercased().hasPrefix("image/png") == true else {
             return failure(IngestFailure(status: 415, code: "unsupported_media_type", message: "a snapshot is sent as image/png"), settings)
         }
+        let limit = archive.settings.maxFileBytes
+        let tooLarge = { (length: Int?) in
+            IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes" + (length.map { ", not \($0)" } ?? ""))
+        }
+        if let length = declaredLength(request), length > limit { return failure(tooLarge(length), settings) }
         // Uploads share the batches' bound on requests in progress (and so on memory).
         guard gate.tryEnter() else {
             return failure(.unavailable("overloaded", "too many requests in progress; retry later"), settings)
         }
         defer { gate.leave() }
-        let limit = archive.settings.maxFileBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            return failure(IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes, not \(length)"), settings)
-        }
         let png: [UInt8]
-        do {
-            png = Array(try await request.body.collect(upTo: limit).readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return failure(IngestFailure(status: 413, code: "snapshot_too_large", message: "a snapshot may have at most \(limit) bytes"), settings)
-        } catch {
-            return failure(IngestFailure(status: 400, code: "unreadable_body", message: "the request body could not be read: \(error)"), settings)
+        switch await readBody(request, limit: limit, tooLarge: tooLarge) {
+        case .success(let bytes): png = bytes
+        case .failure(let refusal): return failure(refusal, settings)
         }
         do {
+            struct Stored: Encodable { let agent: String, name: String, stored: Bool }
             let outcome = try archive.store(agent: agent, name: name, png: png)
-            let body = #"{"agent":"\#(agent)","name":"\#(name)","stored":\#(outcome == .stored)}"#
-            return Response(
-                status: outcome == .stored ? .created : .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: body)))
+            return APIJSON.response(Stored(agent: agent, name: name, stored: outcome == .stored), status: outcome == .stored ? .created : .ok)
         } catch {
             return failure(error, settings)
         }
@@ -159,6 +150,21 @@ enum IngestServer {
             return EnrollmentServer.reply(.failure(.badRequest("the CSR must be a PEM body of at most 64 KiB")))
         }
         return EnrollmentServer.reply(issuer.renew(agent: agent, csrPEM: String(buffer: buffer), nowMs: Int64(Date().timeIntervalSince1970 * 1000)))
+    }
+
+    /// The body's length as the request declares it (nil without a Content-Length).
+    static func declaredLength(_ request: Request) -> Int? { request.headers[.contentLength].flatMap(Int.init) }
+
+    /// The request's body, read up to `limit` bytes: a longer one is `tooLarge(nil)`, one that
+    /// cannot be read a 400 `unreadable_body`.
+    static func readBody(_ request: Request, limit: Int, tooLarge: (Int?) -> IngestFailure) async -> Result<[UInt8], IngestFailure> {
+        do {
+            return .success(Array(try await request.body.collect(upTo: limit).readableBytesView))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return .failure(tooLarge(nil))
+        } catch {
+            return .failure(IngestFailure(status: 400, code: "unreadable_body", message: "the request body could not be read: \(error)"))
+        }
     }
 
     static func failure(_ failure: IngestFailure, _ settings: IngestSettings) -> Response {
