@@ -142,15 +142,17 @@ final class IncidentFuser {
         let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)
-        let name = typeNames[type]
         if let target = match(type: type, camera: camera, track: track, timeMs: t) {
             join(target, entry, camera: camera, track: track, into: &updates)
-        } else if let existing = open["\(name)-\(input.agentID)-\(event.id)"], existing.type == type {
+            return resolveIfNewest(t, into: &updates)
+        }
+        let name = typeNames[type]
+        let id = "\(name)-\(input.agentID)-\(event.id)"
+        if let existing = open[id], existing.type == type {
             // The same opening event fused again: its id names one incident, joined rather than
             // shadowed by a second one.
             join(existing, entry, camera: camera, track: track, into: &updates)
         } else {
-            let id = "\(name)-\(input.agentID)-\(event.id)"
             let incident = Incident(
                 id: id, type: name, status: .open, severity: event.severity, openedMs: t, lastMs: t,
                 resolvedMs: nil, cameras: [], districts: [], tracks: [], eventCount: 0, timeline: [])
@@ -159,10 +161,14 @@ final class IncidentFuser {
             openByType[type].append(o)
             join(o, entry, camera: camera, track: track, into: &updates, opening: true)
         }
-        if t > newestMs {
-            newestMs = t
-            resolveQuiet(watermark: t - latenessMs, into: &updates)
-        }
+        resolveIfNewest(t, into: &updates)
+    }
+
+    /// Event time moved on: incidents quiet since the watermark resolve.
+    private func resolveIfNewest(_ t: Int64, into updates: inout [IncidentUpdate]) {
+        guard t > newestMs else { return }
+        newestMs = t
+        resolveQuiet(watermark: t - latenessMs, into: &updates)
     }
 
     private func match(type: Int, camera: Int, track: TrackKey?, timeMs t: Int64) -> Open? {
