@@ -4,7 +4,7 @@ import Shared
 import Testing
 
 /// Pending first steps: the earliest deadline skips satisfied steps and drops them on the way, so
-/// asking again (the engine asks on every input) does not walk them again.
+/// asking again (the engine asks whenever its watermark passes a deadline) does not walk them again.
 @Suite struct PendingStepsTests {
     static func snapshot(_ id: UInt64) -> InputSnapshot {
         InputSnapshot(ScenarioInput(agentID: "a", event: Event(id: id, cameraID: "cam", kind: .intrusion, captureTimeMs: Int64(id)), district: "d"))

@@ -30,8 +30,8 @@ struct PendingSteps {
     /// The deadline of the oldest entry (nil when none): `expire` has nothing to do before it.
     /// Entries are in arrival order, so a later entry may have an earlier deadline only by the
     /// lateness allowance; such an entry expires with the one in front of it. Ids of entries
-    /// already satisfied are dropped from the front as they are met, so the ones the engine asks
-    /// about on every input are not walked again and again (amortised O(1)).
+    /// already satisfied are dropped from the front as they are met, so asking again (the engine asks
+    /// whenever the watermark passes its earliest deadline) does not walk them again (amortised O(1)).
     mutating func earliestDeadlineMs() -> Int64? {
         while let id = order.first {
             if let entry = entries[id] { return entry.deadlineMs }
