@@ -18,14 +18,17 @@ import Shared
 /// open incidents by reference, so an event costs one string lookup (its camera) instead of one
 /// per neighbour, track and incident (`bench scenarios`, docs/SCENARIOS.md).
 final class IncidentFuser {
+    /// Its mutable state is `@exclusivity(unchecked)`: a join makes a dozen accesses to it, and
+    /// their run-time exclusivity checks were 4 % of fusion + library (`bench scenarios`, perf).
+    /// Nothing here holds an access across a call that could reach the same incident.
     private final class Open {
-        var incident: Incident
+        @exclusivity(unchecked) var incident: Incident
         let type: Int
         /// Camera number → last event time on it.
-        var cameraLast: [Int: Int64] = [:]
-        var tracks: Set<TrackKey> = []
-        /// In order, for the bound on tracks (the incident's `tracks` holds their names).
-        var trackOrder: [TrackKey] = []
+        @exclusivity(unchecked) var cameraLast: [Int: Int64] = [:]
+        /// Its tracks in order, for the bound on tracks (the incident's `tracks` holds their names).
+        /// A track is in at most one open incident: `incidentOfTrack` says which.
+        @exclusivity(unchecked) var trackOrder: [TrackKey] = []
         var dirty = false
         var isOpen = true
         init(_ incident: Incident, type: Int) {
@@ -55,8 +58,6 @@ final class IncidentFuser {
     private var open: [String: Open] = [:]
     /// Type number → its open incidents.
     private var openByType: [[Open]] = []
-    /// Event → open incident, for the events on incidents' timelines (escalation looks them up).
-    private var incidentOfEvent: [EventReference: Open] = [:]
     private var dirty: [Open] = []
     /// Kind → incident type number, resolved once per kind (nil: ignored).
     private var kindTypes: [EventKind: Int?] = [:]
@@ -142,8 +143,9 @@ final class IncidentFuser {
         let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)
-        if let target = match(type: type, camera: camera, track: track, timeMs: t) {
-            join(target, entry, camera: camera, track: track, into: &updates)
+        // A track not found in `incidentOfTrack` is in no open incident: joins add it unchecked.
+        if let (target, viaTrack) = match(type: type, camera: camera, track: track, timeMs: t) {
+            join(target, entry, camera: camera, newTrack: viaTrack ? nil : track, into: &updates)
             return resolveIfNewest(t, into: &updates)
         }
         let name = typeNames[type]
@@ -151,7 +153,7 @@ final class IncidentFuser {
         if let existing = open[id], existing.type == type {
             // The same opening event fused again: its id names one incident, joined rather than
             // shadowed by a second one.
-            join(existing, entry, camera: camera, track: track, into: &updates)
+            join(existing, entry, camera: camera, newTrack: track, into: &updates)
         } else {
             let incident = Incident(
                 id: id, type: name, status: .open, severity: event.severity, openedMs: t, lastMs: t,
@@ -159,7 +161,7 @@ final class IncidentFuser {
             let o = Open(incident, type: type)
             open[incident.id] = o
             openByType[type].append(o)
-            join(o, entry, camera: camera, track: track, into: &updates, opening: true)
+            join(o, entry, camera: camera, newTrack: track, into: &updates, opening: true)
         }
         resolveIfNewest(t, into: &updates)
     }
@@ -171,8 +173,9 @@ final class IncidentFuser {
         resolveQuiet(watermark: t - latenessMs, into: &updates)
     }
 
-    private func match(type: Int, camera: Int, track: TrackKey?, timeMs t: Int64) -> Open? {
-        if let track, let o = incidentOfTrack[track] { return o }
+    /// The open incident the event joins, and whether it was found by the event's track.
+    private func match(type: Int, camera: Int, track: TrackKey?, timeMs t: Int64) -> (Open, viaTrack: Bool)? {
+        if let track, let o = incidentOfTrack[track] { return (o, true) }
         let latest = latestByCamera[type]
         let window = Int64(settings.windowSeconds) * 1000
         var best: Open?
@@ -180,31 +183,31 @@ final class IncidentFuser {
             guard let o = latest[other], o.incident.lastMs >= t - window else { continue }
             if best == nil || o.incident.lastMs > best!.incident.lastMs { best = o }
         }
-        if best != nil || track == nil { return best }
+        if let best { return (best, false) }
+        guard track != nil else { return nil }
         for (other, metres) in linkable[camera] {
             guard let o = latest[other], let last = o.cameraLast[other], last <= t, t - last <= window else { continue }
-            if metres / max(Double(t - last) / 1000, 1) <= settings.maxSpeedMetresPerSecond { return o }
+            if metres / max(Double(t - last) / 1000, 1) <= settings.maxSpeedMetresPerSecond { return (o, false) }
         }
         return nil
     }
 
+    /// `newTrack`: the event's track when no open incident holds it yet.
     private func join(
-        _ o: Open, _ entry: Incident.Entry, camera: Int, track: TrackKey?, into updates: inout [IncidentUpdate], opening: Bool = false
+        _ o: Open, _ entry: Incident.Entry, camera: Int, newTrack track: TrackKey?, into updates: inout [IncidentUpdate], opening: Bool = false
     ) {
         // Mutated in place (not copied out and back): the timeline array is not copied per event.
         var material = opening
         if o.cameraLast[camera] == nil { o.incident.cameras.append(entry.cameraID); material = true }
         if !o.incident.districts.contains(entry.district) { o.incident.districts.append(entry.district); material = true }
-        if let track, o.tracks.insert(track).inserted {
+        if let track {
             o.incident.tracks.append("\(entry.cameraID)#\(track.track)")
             o.trackOrder.append(track)
             incidentOfTrack[track] = o
             if o.incident.tracks.count > settings.timelineLimit {
                 // Bounded like the timeline: an incident that never goes quiet keeps its latest tracks.
                 o.incident.tracks.removeFirst()
-                let dropped = o.trackOrder.removeFirst()
-                o.tracks.remove(dropped)
-                incidentOfTrack[dropped] = nil
+                incidentOfTrack[o.trackOrder.removeFirst()] = nil
             }
         }
         latestByCamera[o.type][camera] = o
@@ -213,10 +216,8 @@ final class IncidentFuser {
         o.incident.openedMs = min(o.incident.openedMs, entry.timeMs)
         o.incident.eventCount += 1
         o.incident.timeline.append(entry)
-        incidentOfEvent[entry.event] = o
         if o.incident.timeline.count > 2 * settings.timelineLimit {
             // Trimmed in chunks: one O(n) move per `timeline_limit` events, not per event.
-            for dropped in o.incident.timeline.prefix(o.incident.timeline.count - settings.timelineLimit) { incidentOfEvent[dropped.event] = nil }
             o.incident.timeline.removeFirst(o.incident.timeline.count - settings.timelineLimit)
         }
         o.cameraLast[camera] = max(o.cameraLast[camera] ?? .min, entry.timeMs)
@@ -230,10 +231,27 @@ final class IncidentFuser {
         dirty.append(o)
     }
 
-    /// Raises the incidents holding any of these events (or named) to at least `severity`.
-    func escalate(events: [EventReference], incidents named: [String] = [], to severity: Severity, into updates: inout [IncidentUpdate]) {
+    /// Raises the open incidents holding any of these events on their timelines (or named) to at
+    /// least `severity`. `cameras` are the events' cameras (an activation's): only incidents on one
+    /// of them, and still below `severity`, are searched. (No event → incident map: keeping one
+    /// cost a tenth of fusion + library per event for what only escalations ask, `bench scenarios`.)
+    func escalate(
+        events: [EventReference], cameras: [String], incidents named: [String] = [], to severity: Severity, into updates: inout [IncidentUpdate]
+    ) {
+        var holder: [EventReference: Open] = [:]
+        if !events.isEmpty {
+            let ids = Set(events.map(\.eventID))
+            let numbers = cameras.compactMap { cameraNumbers[$0] }
+            for list in openByType {
+                for o in list where o.incident.severity < severity && numbers.contains(where: { o.cameraLast[$0] != nil }) {
+                    for entry in o.incident.timeline where ids.contains(entry.event.eventID) && events.contains(entry.event) {
+                        holder[entry.event] = o
+                    }
+                }
+            }
+        }
         var seen = Set<ObjectIdentifier>()
-        for o in events.compactMap({ incidentOfEvent[$0] }) + named.compactMap({ open[$0] }) where seen.insert(ObjectIdentifier(o)).inserted {
+        for o in events.compactMap({ holder[$0] }) + named.compactMap({ open[$0] }) where seen.insert(ObjectIdentifier(o)).inserted {
             guard o.isOpen, o.incident.severity < severity else { continue }
             o.incident.severity = severity
             markDirty(o)
@@ -270,8 +288,7 @@ final class IncidentFuser {
                 o.isOpen = false
                 o.incident.status = .resolved
                 o.incident.resolvedMs = o.incident.lastMs.saturatingAdd(quiet)
-                for entry in o.incident.timeline { incidentOfEvent[entry.event] = nil }
-                for track in o.tracks where incidentOfTrack[track] === o { incidentOfTrack[track] = nil }
+                for track in o.trackOrder where incidentOfTrack[track] === o { incidentOfTrack[track] = nil }
                 for camera in o.cameraLast.keys where latestByCamera[type][camera] === o { latestByCamera[type][camera] = nil }
                 if open[o.incident.id] === o { open[o.incident.id] = nil }
                 markDirty(o)

@@ -86,7 +86,8 @@ final class ScenarioPipeline {
                     fired[i].districts = Array(Set(fired[i].districts + incidents.flatMap(\.districts))).sorted()
                 }
                 for case .escalate(let severity) in actions[fired[i].scenarioID] ?? [] {
-                    fuser.escalate(events: fired[i].events, incidents: incidents.map(\.id), to: severity, into: &updates)
+                    fuser.escalate(
+                        events: fired[i].events, cameras: fired[i].cameras, incidents: incidents.map(\.id), to: severity, into: &updates)
                 }
             }
             out.activations += fired

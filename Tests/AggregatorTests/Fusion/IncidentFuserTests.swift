@@ -61,6 +61,27 @@ import Testing
         #expect(dirty.count == 2 && dirty.allSatisfy { $0.status == .resolved })
     }
 
+    /// Escalation finds an event's incident on the timelines of the open incidents on the given
+    /// cameras (there is no event → incident map): only the incident holding the event rises,
+    /// once, and one whose cameras were not named is not searched.
+    @Test func escalate_raisesOnlyTheIncidentHoldingTheEvent() {
+        let nearFire = T.input(0, "a1", "fire", severity: .high), farFire = T.input(20, "b1", "fire", severity: .high)
+        let (fuser, _) = fuse([nearFire, T.input(10, "a2", "fire", severity: .high), farFire])
+        #expect(fuser.openCount == 2)
+        var out: [IncidentUpdate] = []
+        fuser.escalate(events: [farFire.reference], cameras: ["a1"], to: .critical, into: &out)
+        #expect(out.isEmpty, "b1's incident is not on a1")
+        fuser.escalate(events: [nearFire.reference], cameras: ["a1", "b1"], to: .critical, into: &out)
+        #expect(out.map(\.change) == [.escalated])
+        #expect(out.first?.incident.cameras == ["a1", "a2"])
+        #expect(out.first?.incident.severity == .critical)
+        out = []
+        fuser.escalate(events: [nearFire.reference], cameras: ["a1"], to: .critical, into: &out)
+        #expect(out.isEmpty, "already critical")
+        fuser.escalate(events: [farFire.reference, nearFire.reference], cameras: ["b1", "a1"], to: .critical, into: &out)
+        #expect(out.map(\.incident.cameras) == [["b1"]])
+    }
+
     @Test func pipeline_escalatesIncidents_andRulesSeeIncidents() throws {
         let escalating = try T.scenario("match: {kind: fire}\ncount: {window: 5m, at_least: 2}\nactions:\n  - escalate: critical")
         var onIncident = try T.scenario("match: {source: incident, kind: crowd, where: {cameras: {gte: 2}}}")

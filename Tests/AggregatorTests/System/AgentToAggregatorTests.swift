@@ -140,16 +140,18 @@ import TestSupport
         await world.aggregator.cleanUp()
     }
 
-    /// A link that drops connections mid-request and mid-response (a proxy cutting every
-    /// connection after a random 200–8,000 bytes): resends make up for it, nothing is lost,
-    /// nothing stored twice.
+    /// A link that drops connections mid-request and mid-response (a proxy cutting 60 % of its
+    /// connections after a random 200–8,000 bytes): resends make up for it, nothing is lost,
+    /// nothing stored twice. (Not every connection: a handshake plus a batch larger than the cut
+    /// could then never pass, which is a dead link, not a flaky one; that made this test fail once
+    /// when the restarted agent's backlog formed such a batch.)
     @Test func aLinkDroppingConnectionsMidRequest_losesNothing_andDuplicatesNothing() async throws {
         let world = try World()
         try await world.aggregator.start()
         let proxyPort = try PostgresServer.freePort()
         let proxy = try RunningProcess(path: "/usr/bin/python3", [
             TestPaths.packageRoot.appendingPathComponent("Tests/Tools/flaky_proxy.py").path,
-            "\(proxyPort)", "\(world.aggregator.port)", "7", "1.0",
+            "\(proxyPort)", "\(world.aggregator.port)", "7", "0.6",
         ])
         _ = try await proxy.waitFor("listening")
         world.endpointPort = proxyPort
