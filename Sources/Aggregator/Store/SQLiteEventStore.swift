@@ -45,7 +45,7 @@ package final class SQLiteEventStore: EventStore {
     /// camera, district and kind; SQLite's default 2 MiB cache re-reads them from the OS.
     static let writerCacheKiB = 262_144
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             for statement in StoreSchema.statements(bigint: "INTEGER", autoincrementKey: "INTEGER PRIMARY KEY") {
@@ -57,27 +57,44 @@ package final class SQLiteEventStore: EventStore {
                 try db.execute(sql: statement)
             }
         }
+        migrator.registerMigration("v3") { db in
+            for statement in StoreSchema.unindexedRecentTier(bigint: "INTEGER", autoincrementKey: "INTEGER PRIMARY KEY") {
+                try db.execute(sql: statement)
+            }
+        }
         return migrator
     }
 
-    /// Appends to the recent tier; its unique index skips events already there. (A plain VALUES
-    /// insert: `INSERT … SELECT … WHERE NOT EXISTS` would be a multi-row statement, which inside
-    /// the group commit's savepoint writes every page it touches to a statement journal first;
-    /// that halved the commit rate.)
+    /// Appends to the recent tier, which has no index (migration v3): the commit skips what is
+    /// already stored itself. (A plain VALUES insert: `INSERT … SELECT … WHERE NOT EXISTS` would be
+    /// a multi-row statement, which inside the group commit's savepoint writes every page it
+    /// touches to a statement journal first; that halved the commit rate.)
     private static let insertEvent =
-        "INSERT INTO events_recent (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING"
+        "INSERT INTO events_recent (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", ")))"
 
-    /// Events of a batch already moved to the indexed table: one range probe of its unique index
-    /// when the ids increase (as the decoder requires, docs/PROTOCOL.md), else a probe per id (a
-    /// store does not rely on its caller for that).
-    private static func alreadyIndexed(_ rows: [EventRow], agent: String, in db: Database) throws -> Set<Int64> {
-        guard let first = rows.first?.eventID, let last = rows.last?.eventID else { return [] }
-        if zip(rows, rows.dropFirst()).allSatisfy({ $0.eventID < $1.eventID }) {
-            return Set(try Int64.fetchAll(
-                db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?", arguments: [agent, first, last]))
+    /// Events of a batch already stored, in either tier. Indexed: one range probe of its unique
+    /// index when the ids increase (as the decoder requires, docs/PROTOCOL.md), else a probe per id
+    /// (a store does not rely on its caller for that). Recent: only within the row ids of the
+    /// agent's `recent_ranges` that overlap the batch's ids (none when ids grow).
+    private static func alreadyStored(_ rows: [EventRow], increasing: Bool, agent: String, in db: Database) throws -> Set<Int64> {
+        guard let low = rows.lazy.map(\.eventID).min(), let high = rows.lazy.map(\.eventID).max() else { return [] }
+        var found: Set<Int64>
+        if increasing {
+            found = Set(try Int64.fetchAll(
+                db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?", arguments: [agent, low, high]))
+        } else {
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM events_indexed WHERE agent_id = ? AND event_id = ?")
+            found = Set(try rows.map(\.eventID).filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
         }
-        let statement = try db.cachedStatement(sql: "SELECT 1 FROM events_indexed WHERE agent_id = ? AND event_id = ?")
-        return Set(try rows.map(\.eventID).filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
+        let spans = try Row.fetchAll(
+            db, sql: "SELECT first_row_id, last_row_id FROM recent_ranges WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?",
+            arguments: [agent, low, high])
+        for span in spans {
+            found.formUnion(try Int64.fetchAll(
+                db, sql: "SELECT event_id FROM events_recent WHERE row_id BETWEEN ? AND ? AND agent_id = ? AND event_id BETWEEN ? AND ?",
+                arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
+        }
+        return found
     }
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
@@ -95,8 +112,15 @@ package final class SQLiteEventStore: EventStore {
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
             let statement = try db.cachedStatement(sql: Self.insertEvent)
-            let indexed = try Self.alreadyIndexed(rows, agent: agent, in: db)
-            let (stored, skipped) = try SQLiteRowInserter.insert(rows, with: statement, skipping: indexed, in: db)
+            let increasing = zip(rows, rows.dropFirst()).allSatisfy { $0.eventID < $1.eventID }
+            let known = try Self.alreadyStored(rows, increasing: increasing, agent: agent, in: db)
+            let inserted = try SQLiteRowInserter.insert(rows, with: statement, skipping: known, repeatsPossible: !increasing, in: db)
+            let stored = inserted.count, skipped = inserted.skipped
+            if let span = inserted.span {
+                try db.execute(
+                    sql: "INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [agent, span.lowEventID, span.highEventID, span.firstRowID, span.lastRowID])
+            }
             let committed = try Int64.fetchOne(
                 db,
                 sql: """
@@ -121,9 +145,13 @@ package final class SQLiteEventStore: EventStore {
         try await run { db in
             // Row ids grow with arrival, so the oldest `maxEvents` rows end at the first one's id plus
             // `maxEvents` - 1 (fewer when retention left gaps): one lookup, not a walk over the rows.
-            guard let first = try Int64.fetchOne(db, sql: "SELECT min(row_id) FROM events_recent") else { return 0 }
+            guard let first = try Int64.fetchOne(db, sql: "SELECT min(row_id) FROM events_recent") else {
+                // Retention may have emptied the tier around the indexer.
+                try db.execute(sql: "DELETE FROM recent_ranges")
+                return 0
+            }
             let last = first + Int64(max(1, maxEvents)) - 1
-            // A row already indexed (which the commit's probe prevents) is dropped, not a failure
+            // A row already indexed (which the commit's check prevents) is dropped, not a failure
             // that would stop every later move.
             try db.execute(
                 sql: """
@@ -133,7 +161,10 @@ package final class SQLiteEventStore: EventStore {
                     """,
                 arguments: [last])
             try db.execute(sql: "DELETE FROM events_recent WHERE row_id <= ?", arguments: [last])
-            return db.changesCount
+            let moved = db.changesCount
+            // Every row of these ranges has moved (rows at or below `last` all did).
+            try db.execute(sql: "DELETE FROM recent_ranges WHERE last_row_id <= ?", arguments: [last])
+            return moved
         }
     }
 

@@ -7,18 +7,28 @@ import GRDBSQLite
 struct SQLiteRowInserter {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row
-    /// whose event id is not in `skipping`; returns how many rows were inserted (duplicates are
-    /// also skipped by its ON CONFLICT clause) and the event ids of the skipped ones.
-    static func insert(
-        _ rows: [EventRow], with statement: Statement, skipping: Set<Int64> = [], in db: Database
-    ) throws -> (inserted: Int, skipped: [UInt64]) {
-        let s = statement.sqliteStatement
-        var inserted = 0
+    /// What an insert did.
+    struct Inserted {
+        var count = 0
+        /// Event ids of the rows not inserted (already stored, or repeated in `rows`).
         var skipped: [UInt64] = []
+        /// The inserted rows' smallest and largest event id and first and last row id (nil: none).
+        var span: (lowEventID: Int64, highEventID: Int64, firstRowID: Int64, lastRowID: Int64)?
+    }
+
+    /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row
+    /// whose event id is not in `skipping` (rows its ON CONFLICT clause, if any, ignores count as
+    /// skipped too). `repeatsPossible`: the ids may repeat within `rows` (they do not increase);
+    /// a repeat is skipped.
+    static func insert(
+        _ rows: [EventRow], with statement: Statement, skipping: Set<Int64> = [], repeatsPossible: Bool = false, in db: Database
+    ) throws -> Inserted {
+        let s = statement.sqliteStatement
+        var result = Inserted()
+        var seen = Set<Int64>()
         for r in rows {
-            if skipping.contains(r.eventID) {
-                skipped.append(UInt64(bitPattern: r.eventID))
+            if skipping.contains(r.eventID) || (repeatsPossible && !seen.insert(r.eventID).inserted) {
+                result.skipped.append(UInt64(bitPattern: r.eventID))
                 continue
             }
             sqlite3_reset(s)
@@ -42,10 +52,20 @@ struct SQLiteRowInserter {
                 sqlite3_reset(s)
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
             }
-            if sqlite3_changes(db.sqliteConnection) > 0 { inserted += 1 } else { skipped.append(UInt64(bitPattern: r.eventID)) }
+            guard sqlite3_changes(db.sqliteConnection) > 0 else {
+                result.skipped.append(UInt64(bitPattern: r.eventID))
+                continue
+            }
+            result.count += 1
+            let rowID = sqlite3_last_insert_rowid(db.sqliteConnection)
+            if let span = result.span {
+                result.span = (min(span.lowEventID, r.eventID), max(span.highEventID, r.eventID), span.firstRowID, rowID)
+            } else {
+                result.span = (r.eventID, r.eventID, rowID, rowID)
+            }
         }
         sqlite3_reset(s)
         sqlite3_clear_bindings(s)
-        return (inserted, skipped)
+        return result
     }
 }

@@ -34,8 +34,8 @@ enum StoreSchema {
     }
 
     /// One events table (the indexed one and the recent one have the same columns). Published
-    /// migrations (v1, v2) are built from it: never change what it produces.
-    static func eventsTable(_ name: String, bigint: String, autoincrementKey: String) -> String {
+    /// migrations (v1, v2, v3) are built from it: never change what it produces.
+    static func eventsTable(_ name: String, bigint: String, autoincrementKey: String, unique: Bool = true) -> String {
         """
             CREATE TABLE \(name) (
             row_id \(autoincrementKey),
@@ -57,8 +57,7 @@ enum StoreSchema {
             zone TEXT,
             confidence_permille INTEGER NOT NULL,
             attributes TEXT NOT NULL,
-            snapshot TEXT,
-            UNIQUE (agent_id, event_id)
+            snapshot TEXT\(unique ? ",\n    UNIQUE (agent_id, event_id)" : "")
         )
         """
     }
@@ -73,12 +72,48 @@ enum StoreSchema {
             "ALTER TABLE events RENAME TO events_indexed",
             eventsTable("events_recent", bigint: bigint, autoincrementKey: autoincrementKey),
             "CREATE INDEX events_recent_time ON events_recent (capture_time_ms)",
+            eventsView,
+        ]
+    }
+
+    static let eventsView = """
+        CREATE VIEW events AS
+            SELECT row_id, \(eventInsertColumns) FROM events_indexed
+            UNION ALL
+            SELECT row_id, \(eventInsertColumns) FROM events_recent
+        """
+
+    /// SQLite's migration v3: the recent tier loses its two indexes, which were about half of what
+    /// a commit cost the one writer (`bench ingest`). Appending a row now touches only the table's
+    /// own tree. The duplicate check moves to `recent_ranges`: one row per committed batch, its
+    /// agent's smallest and largest event id and the row ids its events got. A batch whose ids
+    /// overlap no range of its agent (the normal case: ids grow) has nothing in the recent tier;
+    /// one that overlaps is checked exactly, within those row ids. Ranges go when the indexer has
+    /// moved their rows. Existing recent rows get one range per agent (wider than needed, which
+    /// only costs an exact check). Reading the recent tier scans it: it holds a bounded backlog.
+    static func unindexedRecentTier(bigint: String, autoincrementKey: String) -> [String] {
+        [
+            "DROP VIEW events",
+            eventsTable("events_recent_v3", bigint: bigint, autoincrementKey: autoincrementKey, unique: false),
+            "INSERT INTO events_recent_v3 (row_id, \(eventInsertColumns)) SELECT row_id, \(eventInsertColumns) FROM events_recent ORDER BY row_id",
+            "DROP TABLE events_recent",
+            "ALTER TABLE events_recent_v3 RENAME TO events_recent",
             """
-            CREATE VIEW events AS
-                SELECT row_id, \(eventInsertColumns) FROM events_indexed
-                UNION ALL
-                SELECT row_id, \(eventInsertColumns) FROM events_recent
+            CREATE TABLE recent_ranges (
+                agent_id TEXT NOT NULL,
+                first_event_id \(bigint) NOT NULL,
+                last_event_id \(bigint) NOT NULL,
+                first_row_id \(bigint) NOT NULL,
+                last_row_id \(bigint) NOT NULL
+            )
             """,
+            "CREATE INDEX recent_ranges_agent ON recent_ranges (agent_id, last_event_id)",
+            "CREATE INDEX recent_ranges_row ON recent_ranges (last_row_id)",
+            """
+            INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id)
+                SELECT agent_id, min(event_id), max(event_id), min(row_id), max(row_id) FROM events_recent GROUP BY agent_id
+            """,
+            eventsView,
         ]
     }
 
@@ -88,7 +123,8 @@ enum StoreSchema {
 
     static let countSQL = "SELECT (SELECT count(*) FROM events_indexed) + (SELECT count(*) FROM events_recent)"
 
-    /// Per camera, the latest capture time in either tier (each answered by its own index).
+    /// Per camera, the latest capture time in either tier (the indexed one through its index, the
+    /// recent one by a scan of its backlog).
     static let lastEventTimesSQL = """
         SELECT camera_id, max(t) AS t FROM (
             SELECT camera_id, max(capture_time_ms) AS t FROM events_indexed GROUP BY camera_id

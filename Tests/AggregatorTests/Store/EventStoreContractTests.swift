@@ -1,4 +1,5 @@
 @testable import Aggregator
+import GRDB
 import Foundation
 import Logging
 import Shared
@@ -262,6 +263,68 @@ extension PostgresServer {
         #expect(try await store.deleteEvents(capturedBefore: cutoff, limit: 1_000) == 134)
         #expect(try await store.eventCount() == 0)
         await cleanUp()
+    }
+
+    /// The recent tier has no unique index since migration v3: the commit finds what it already
+    /// holds through `recent_ranges`. Rows a v2 database held before the upgrade, rows committed
+    /// after it, and an id repeated inside one batch are all stored once.
+    @Test func sqlite_recentTierWithoutIndexes_storesEachEventOnce_alsoAcrossTheV3Upgrade() async throws {
+        let dir = try TestPaths.temporaryDirectory("store")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("e.sqlite").path
+        var generator = EventStoreContractTests.generator(seed: 12)
+        let old = EventStoreContractTests.batch(&generator, seq: 1, count: 50)
+        do {
+            // A v2 database with `old` in its recent tier, as v2's commit left it.
+            let pool = try DatabasePool(path: path)
+            try SQLiteEventStore.migrator.migrate(pool, upTo: "v2")
+            try await pool.write { db in
+                let columns = EventRow.columns.joined(separator: ", "), marks = EventRow.columns.map { _ in "?" }.joined(separator: ", ")
+                let insert = try db.makeStatement(sql: "INSERT INTO events_recent (\(columns)) VALUES (\(marks))")
+                #expect(try SQLiteRowInserter.insert(EventRow.rows(of: old), with: insert, in: db).count == 50)
+            }
+            try pool.close()
+        }
+        let store = try SQLiteEventStore(path: path)
+        #expect(try await store.eventCount() == 50)
+        #expect(try await store.recentBacklog().events == 50)
+
+        func resent(_ seq: UInt64, new count: Int, plus events: [Event]) -> IngestedBatch {
+            var batch = EventStoreContractTests.batch(&generator, seq: seq, count: count)
+            batch.events += events
+            batch.districts += events.map { _ in "north" }
+            return batch
+        }
+        // From before the upgrade, in a new batch after new events (ids not increasing).
+        #expect(try await store.commit(resent(2, new: 5, plus: [old.events[3], old.events[40]]))
+            == .committed(storedEvents: 5, committedSeq: 2, alreadyStored: [old.events[3].id, old.events[40].id]))
+        let fresh = EventStoreContractTests.batch(&generator, seq: 3, count: 5)
+        #expect(try await store.commit(fresh) == .committed(storedEvents: 5, committedSeq: 3))
+        // From after it, twice in one batch.
+        #expect(try await store.commit(resent(4, new: 2, plus: [fresh.events[1], fresh.events[1]]))
+            == .committed(storedEvents: 2, committedSeq: 4, alreadyStored: [fresh.events[1].id, fresh.events[1].id]))
+        // A new id twice in one batch: stored once.
+        var twice = EventStoreContractTests.batch(&generator, seq: 5, count: 1)
+        twice.events.append(twice.events[0])
+        twice.districts.append("north")
+        #expect(try await store.commit(twice) == .committed(storedEvents: 1, committedSeq: 5, alreadyStored: [twice.events[0].id]))
+        #expect(try await store.eventCount() == 63)
+
+        // Indexed, the ranges go; a resend is still caught (by the indexed table).
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 63)
+        #expect(try await store.commit(resent(6, new: 0, plus: fresh.events))
+            == .committed(storedEvents: 0, committedSeq: 6, alreadyStored: fresh.events.map(\.id)))
+        await store.close()
+        let check = try DatabaseQueue(path: path)
+        let counts = try await check.read { db in
+            try [
+                "SELECT count(*) FROM recent_ranges", "SELECT count(*) FROM events",
+                "SELECT count(*) FROM (SELECT DISTINCT agent_id, event_id FROM events)",
+                "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events_recent' AND type = 'index'",
+            ].map { try Int.fetchOne(db, sql: $0) ?? -1 }
+        }
+        #expect(counts == [0, 63, 63, 0], "ranges left, events, distinct events, indexes on the recent tier")
+        try check.close()
     }
 
     @Test func sqlite_retentionShrinksToByteCap_oldestFirst() async throws {
