@@ -5,7 +5,8 @@
 struct ColumnarDecoder {
     let limits: BatchLimits
 
-    func decode(_ c: Citywatch_V1_EventColumns) throws(BatchError) -> [Event] {
+    func decode(_ message: Citywatch_V1_EventColumns) throws(BatchError) -> [Event] {
+        let c = Columns(message)
         let n = Int(c.count)
         guard n <= limits.maxEvents else { throw .tooManyEvents(n, limit: limits.maxEvents) }
         let strings = c.strings
@@ -172,6 +173,26 @@ struct ColumnarDecoder {
         try requireConsumed(milliAt, c.attributeDecimalMilli.count, "attribute_decimal_milli")
         try requireConsumed(stringAt, c.attributeString.count, "attribute_string")
         return events
+    }
+
+    /// The message's columns as plain arrays, read once: the message keeps them in a shared
+    /// storage object, and reading `message.camera[i]` went through its accessor (a retain, a
+    /// release and an exclusivity check) for every value.
+    private struct Columns {
+        let count: UInt32, strings: [String], eventIDDelta: [Int64], lifecycleBack: [UInt64], camera: [UInt32], kind: [UInt32]
+        let phase: [Citywatch_V1_Phase], captureTimeDeltaMs: [Int64], agentTimeOffsetMs: [Int64], trackID: [UInt64], flags: [UInt32]
+        let box: [UInt32], zone: [UInt32], confidencePermille: [UInt32], severity: [Citywatch_V1_Severity], attributeCount: [UInt32]
+        let attributeKeyType: [UInt64], attributeInt: [Int64], attributeDouble: [Double], attributeDecimalMilli: [Int64]
+        let attributeString: [UInt32], snapshot: [UInt32]
+
+        init(_ m: Citywatch_V1_EventColumns) {
+            count = m.count; strings = m.strings; eventIDDelta = m.eventIDDelta; lifecycleBack = m.lifecycleBack
+            camera = m.camera; kind = m.kind; phase = m.phase; captureTimeDeltaMs = m.captureTimeDeltaMs
+            agentTimeOffsetMs = m.agentTimeOffsetMs; trackID = m.trackID; flags = m.flags; box = m.box; zone = m.zone
+            confidencePermille = m.confidencePermille; severity = m.severity; attributeCount = m.attributeCount
+            attributeKeyType = m.attributeKeyType; attributeInt = m.attributeInt; attributeDouble = m.attributeDouble
+            attributeDecimalMilli = m.attributeDecimalMilli; attributeString = m.attributeString; snapshot = m.snapshot
+        }
     }
 
     private func requireCount(_ actual: Int, _ n: Int, _ column: String, required: Bool = false) throws(BatchError) {
