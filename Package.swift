@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Shared",
                 "CZlib",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 "CVisionKernels",
                 "CChecksum",
                 "COnnxDetector",
@@ -204,6 +205,7 @@ let package = Package(
                 "EdgeAgent",
                 "Shared",
                 "TestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: strictSettings
         ),

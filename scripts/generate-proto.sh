@@ -19,4 +19,7 @@ protoc --plugin=protoc-gen-swift="$plugin" -I Proto \
 protoc --plugin=protoc-gen-swift="$plugin" -I Proto \
   --swift_opt=Visibility=Internal --swift_opt=FileNaming=PathToUnderscores \
   --swift_out=Benchmarks/bench/Generated Proto/bench/row_batch.proto
-echo "generated: Sources/Shared/Wire/Generated, Benchmarks/bench/Generated"
+protoc --plugin=protoc-gen-swift="$plugin" -I Proto \
+  --swift_opt=Visibility=Internal --swift_opt=FileNaming=PathToUnderscores \
+  --swift_out=Sources/EdgeAgent/Spool/Generated Proto/citywatch/spool/v1/record.proto
+echo "generated: Sources/Shared/Wire/Generated, Benchmarks/bench/Generated, Sources/EdgeAgent/Spool/Generated"

@@ -58,6 +58,11 @@ package final class Spool: Sendable {
         var lanes: [Lane]
         var ledger: SpoolLedger
         var ledgerDirty = false
+        /// `ledger.maxEventID` rose since the ledger was last written. The segments hold those ids,
+        /// so the ledger needs them only before a segment is deleted (`persistLedger` comes first
+        /// there): writing it at every commit cost three more fsyncs per commit, which with
+        /// `commit: always` is per event.
+        var maxIDUnpersisted = false
         /// Ids of the events appended since the last commit (returned by `sync`).
         var pendingIDs: [UInt64] = []
         /// Segments created whose directory entry is not yet fsynced.
@@ -196,7 +201,7 @@ package final class Spool: Sendable {
             }
             if let highest = committed.max(), highest > state.ledger.maxEventID ?? 0 {
                 state.ledger.maxEventID = highest
-                state.ledgerDirty = true
+                state.maxIDUnpersisted = true
             }
             if state.ledgerDirty {
                 try persistLedger(&state)
@@ -264,6 +269,7 @@ package final class Spool: Sendable {
         try state.storage.replace(SpoolLedger.fileName, with: state.ledger.encoded())
         try state.storage.syncDirectory()
         state.ledgerDirty = false
+        state.maxIDUnpersisted = false
     }
 
     /// Removes segments wholly before each lane's acked position (the ledger saying so is durable).
@@ -282,6 +288,8 @@ package final class Spool: Sendable {
     /// Deletes the oldest segment of the lowest lane that has one, counting its undelivered
     /// events as evicted. Returns false when there is nothing left to evict.
     private func evictOne(_ state: inout State, sparing: (lane: Int, index: Int)? = nil) throws -> Bool {
+        // The segment may hold the highest id yet: the ledger keeps it before the file goes.
+        if state.maxIDUnpersisted { try persistLedger(&state) }
         for lane in 0..<Self.lanes {
             guard let index = state.lanes[lane].sizes.keys.filter({ !(lane == sparing?.lane && $0 == sparing?.index) }).min() else { continue }
             let name = Self.segmentName(lane: lane, index: index)
@@ -325,7 +333,7 @@ package final class Spool: Sendable {
             var positions = (0..<Self.lanes).map { lane in max(cursor?.positions[lane] ?? state.ledger.acked[lane], state.ledger.acked[lane]) }
             var events: [Event] = []
             var bytes = 0
-            let decoder = BatchDecoder()
+            var decoder: BatchDecoder?
             for lane in (0..<Self.lanes).reversed() {
                 let indices = state.lanes[lane].sizes.keys.filter { $0 >= positions[lane].segment }.sorted()
                 for index in indices {
@@ -343,7 +351,7 @@ package final class Spool: Sendable {
                     let scan = SpoolRecord.scan(content, from: offset, limit: size)
                     for record in scan.records {
                         guard events.count < maxEvents, bytes < maxBytes else { break }
-                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload], decoder: decoder) {
+                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload], decoder: &decoder) {
                             events.append(event)
                         } else {
                             state.ledger.corruptRecords += 1
@@ -380,7 +388,7 @@ package final class Spool: Sendable {
         state.withLock { state in
             var oldest: Int64?
             var cache: [Int: (position: SpoolPosition, captureMs: Int64)] = [:]
-            let decoder = BatchDecoder()
+            var decoder: BatchDecoder?
             for lane in 0..<Self.lanes {
                 let acked = state.ledger.acked[lane]
                 let first: Int64?
@@ -393,7 +401,7 @@ package final class Spool: Sendable {
                         let offset = index == acked.segment ? acked.offset : 0
                         guard offset < size, let bytes = try? state.storage.read(Self.segmentName(lane: lane, index: index)) else { continue }
                         if let record = SpoolRecord.scan(bytes, from: offset, limit: size).records.first {
-                            found = (try? SpoolRecord.event(fromPayload: bytes[record.payload], decoder: decoder))?.captureTimeMs
+                            found = (try? SpoolRecord.event(fromPayload: bytes[record.payload], decoder: &decoder))?.captureTimeMs
                         }
                         break
                     }

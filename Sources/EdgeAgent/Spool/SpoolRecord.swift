@@ -2,19 +2,35 @@ import CChecksum
 import Shared
 
 /// A spool record on disk: `length` (u32 LE, payload bytes) · `crc32c` (u32 LE, of the payload) ·
-/// payload. The payload is the event id (u64 LE) followed by the event as a one-event protobuf
-/// batch (the wire's own codec, so the spool never has a second event format).
+/// payload. The payload is the event id (u64 LE), then the event:
+/// - format 2 (written since 2026-11-29): a 0x00 byte, then a `SpoolEvent` protobuf row
+///   (`SpoolEventCodec`);
+/// - format 1 (read, no longer written): a one-event wire batch, which always starts with the
+///   batch's `agent_id` field (0x0A), never with 0x00 (protobuf has no field 0).
 package enum SpoolRecord {
     static let headerBytes = 8
     /// Larger lengths are corruption (an event is well under this).
     static let maxPayloadBytes = 1 << 20
+    /// The byte after the id that marks format 2.
+    static let rowFormat: UInt8 = 0x00
 
     static func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         bytes.withUnsafeBytes { cw_crc32c(0, $0.baseAddress, $0.count) }
     }
 
-    /// Appends the framed record for `event` to `out`.
+    /// Appends the framed record for `event` to `out` (format 2).
     static func frame(_ event: Event, into out: inout [UInt8]) {
+        var payload: [UInt8] = []
+        withUnsafeBytes(of: event.id.littleEndian) { payload.append(contentsOf: $0) }
+        payload.append(rowFormat)
+        payload += SpoolEventCodec.encode(event)
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc(payload[...]).littleEndian) { out.append(contentsOf: $0) }
+        out += payload
+    }
+
+    /// Appends a format-1 record, as agents before format 2 wrote them (tests of the upgrade path).
+    static func frameFormat1(_ event: Event, into out: inout [UInt8]) {
         var payload: [UInt8] = []
         withUnsafeBytes(of: event.id.littleEndian) { payload.append(contentsOf: $0) }
         payload += BatchEncoder.protobufBytes(of: EventBatch(agentID: "spool", batchSeq: 1, events: [event]))
@@ -23,9 +39,13 @@ package enum SpoolRecord {
         out += payload
     }
 
-    /// `decoder`: one per read pass (making one allocates a decompression context).
-    static func event(fromPayload payload: ArraySlice<UInt8>, decoder: BatchDecoder) throws -> Event {
-        let batch = try decoder.decodeProtobuf(Array(payload.dropFirst(8)))
+    /// The event of a record of either format. `decoder` (format 1 only): one per read pass, made
+    /// at the first format-1 record (making one allocates a decompression context).
+    static func event(fromPayload payload: ArraySlice<UInt8>, decoder: inout BatchDecoder?) throws -> Event {
+        let body = payload.dropFirst(8)
+        if body.first == rowFormat { return try SpoolEventCodec.decode(id: id(ofPayload: payload), body.dropFirst()) }
+        if decoder == nil { decoder = BatchDecoder() }
+        let batch = try decoder!.decodeProtobuf(Array(body))
         guard let event = batch.events.first, batch.events.count == 1 else { throw CorruptRecord(events: batch.events.count) }
         return event
     }

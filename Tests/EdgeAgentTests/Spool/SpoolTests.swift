@@ -2,6 +2,7 @@
 import Foundation
 import Logging
 import Shared
+import SwiftProtobuf
 import Testing
 import TestSupport
 
@@ -131,6 +132,103 @@ import TestSupport
         // Conservation: delivered (acked in flight, then the rest) + evicted = appended.
         #expect(UInt64((acked ? 60 : 0) + rest.count) + stats.evictedEvents == UInt64(events.count))
         #expect(Set(rest.map(\.id)).isDisjoint(with: inFlight.events.map(\.id)))
+    }
+
+    /// Record format 2 (a protobuf row) keeps every field of an event; a spool that an older agent
+    /// left in format 1 (one-event wire batches) is read on, in order, with new records after it;
+    /// a format-2 record this codec would never write counts as corrupt and is skipped alone.
+    @Test func bothRecordFormats_readBackExactly_inOrder() throws {
+        let dir = try TestPaths.temporaryDirectory("spool")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var full = Event(
+            id: 900, lifecycleID: 880, cameraID: "cam-7", kind: "vehicle_stopped", phase: .update, captureTimeMs: 1_800_000_000_123,
+            agentTimeMs: 1_800_000_000_100, trackID: 42, box: BoundingBox(xUnits: 10, yUnits: 9_000, widthUnits: 500, heightUnits: 1_000),
+            zone: "lane-2", confidence: Confidence(permille: 873), severity: .high,
+            attributes: ["dwell_s": .double(12.25), "count": .int(-3), "lit": .bool(true), "plate": .string("沪A·12345"), "tiny": .double(1e-300)],
+            snapshot: "snap/cam-7/900.png")
+        let bare = Event(id: 901, cameraID: "cam-8", kind: "person", captureTimeMs: 5, confidence: Confidence(permille: 0), severity: .high)
+        var bytes: [UInt8] = []
+        for e in Self.events(30, seed: 3).map({ var e = $0; e.severity = .high; return e }) { SpoolRecord.frameFormat1(e, into: &bytes) }
+        try Data(bytes).write(to: dir.appendingPathComponent(Spool.segmentName(lane: Severity.high.rank, index: 0)))
+        let old = Self.events(30, seed: 3).map { var e = $0; e.severity = .high; return e }
+
+        let spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
+        #expect(spool.recoveredMaxID == old.map(\.id).max())
+        full.id = old.map(\.id).max()! + 1
+        full.lifecycleID = full.id - 20
+        var broken = bare
+        broken.id = full.id + 1
+        var bareNext = bare
+        bareNext.id = full.id + 2
+        bareNext.lifecycleID = bareNext.id
+        try spool.append([full, broken, bareNext])
+        try spool.sync()
+        // Make the middle record (format 2) say phase 7: complete, checksummed, and not an event.
+        let path = dir.appendingPathComponent(Spool.segmentName(lane: Severity.high.rank, index: 0)).path
+        var segment = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let records = SpoolRecord.scan(segment, from: 0).records
+        #expect(records.count == 33)
+        let middle = records[31].payload
+        var row = Citywatch_Spool_V1_SpoolEvent()
+        row.cameraID = "cam-8"
+        row.kind = "person"
+        row.phase = 7
+        row.severity = 3
+        let payload = Array(segment[middle.lowerBound..<middle.lowerBound + 9]) + (try row.serializedBytes())
+        var frame: [UInt8] = []
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
+        withUnsafeBytes(of: SpoolRecord.crc(payload[...]).littleEndian) { frame.append(contentsOf: $0) }
+        frame += payload
+        segment.replaceSubrange(records[31].offset..<middle.upperBound, with: frame)
+        try Data(segment).write(to: URL(fileURLWithPath: path))
+
+        let reopened = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
+        let delivered = try Self.drain(reopened)
+        #expect(delivered == old + [full, bareNext])
+        #expect(delivered.dropFirst(30).first?.attributes["plate"] == .string("沪A·12345"))
+        #expect(reopened.stats.corruptRecords == 1)
+    }
+
+    /// A commit writes no ledger just because the highest id rose (the segments hold it), but the
+    /// ledger records it before a segment is evicted: a crash at any point of a commit that evicts
+    /// the only segment holding the highest committed id still recovers that id, so no id is ever
+    /// handed out twice (the aggregator would drop the second event as a duplicate).
+    @Test func theHighestCommittedID_survivesItsSegmentsEviction_atEveryCrashPoint() throws {
+        var settings = SpoolSettings()
+        settings.maxBytes = 64 << 10
+        let critical = Self.events(550, seed: 8).map { var e = $0; e.severity = .critical; return e }
+        var highest = Self.events(1, seed: 9)[0]
+        highest.severity = .info
+        highest.id = 1_000_000
+        highest.lifecycleID = highest.id
+        let crashFree = FaultyStorage(seed: 1)
+        func prepare(_ storage: FaultyStorage) throws -> Spool {
+            let spool = try Spool(storage: storage, settings: settings, logger: Self.logger)
+            for chunk in stride(from: 0, to: 450, by: 50) {  // just under the cap in critical events
+                try spool.append(Array(critical[chunk..<chunk + 50]))
+                try spool.sync()
+            }
+            try spool.append([highest])  // lane 0 (info): its own segment
+            try spool.sync()
+            return spool
+        }
+        let spool = try prepare(crashFree)
+        #expect(!crashFree.directory.keys.contains(SpoolLedger.fileName), "no ledger written for commits alone")
+        let before = crashFree.operations
+        try spool.append(Array(critical[450...]))  // over the cap: lane 0's segment is evicted first
+        try spool.sync()
+        #expect(!crashFree.directory.keys.contains(Spool.segmentName(lane: 0, index: 0)))
+        let operations = crashFree.operations - before
+
+        for point in 1...operations {
+            let storage = FaultyStorage(seed: UInt64(point))
+            let spool = try prepare(storage)
+            storage.crashAt = storage.operations + point
+            try? spool.append(Array(critical[450...]))
+            #expect(throws: (any Error).self) { try spool.sync() }
+            let recovered = try Spool(storage: storage.afterCrash(), settings: settings, logger: Self.logger)
+            #expect(recovered.recoveredMaxID == highest.id, "crash at operation \(point) of \(operations)")
+        }
     }
 
     @Test func tornTailsAreTruncated_andCorruptRecordsSkipped_onRealFiles() throws {
