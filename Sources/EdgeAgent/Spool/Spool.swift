@@ -288,8 +288,15 @@ package final class Spool: Sendable {
     /// Deletes the oldest segment of the lowest lane that has one, counting its undelivered
     /// events as evicted. Returns false when there is nothing left to evict.
     private func evictOne(_ state: inout State, sparing: (lane: Int, index: Int)? = nil) throws -> Bool {
-        // The segment may hold the highest id yet: the ledger keeps it before the file goes.
-        if state.maxIDUnpersisted { try persistLedger(&state) }
+        // The segment may hold the highest id yet: the ledger keeps it before the file goes. On a
+        // full disk the ledger cannot be rewritten until something is deleted: then it is written
+        // right after the deletion (`persistAfterEviction`), so a crash between the two is the
+        // only window in which the highest id could be forgotten (docs/SPOOL.md, "Known limits").
+        var persistAfterEviction = false
+        if state.maxIDUnpersisted {
+            do { try persistLedger(&state) } catch let error as SpoolIOError where error.isDiskFull { persistAfterEviction = true }
+        }
+        defer { if persistAfterEviction { try? persistLedger(&state) } }
         for lane in 0..<Self.lanes {
             guard let index = state.lanes[lane].sizes.keys.filter({ !(lane == sparing?.lane && $0 == sparing?.index) }).min() else { continue }
             let name = Self.segmentName(lane: lane, index: index)
