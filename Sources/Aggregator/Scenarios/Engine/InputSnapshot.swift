@@ -2,17 +2,21 @@ import Shared
 
 /// What the engine keeps of an input inside windows and pending steps: enough to group,
 /// correlate and build an activation, nothing more.
-struct InputSnapshot: Sendable, Hashable {
-    var reference: EventReference
-    var timeMs: Int64
-    var kind: EventKind
-    var cameraID: String
-    var trackID: UInt64
-    var zone: String?
-    var district: String
-    var reach: String?
-    var road: String?
-    var site: String?
+///
+/// An immutable object, not a struct: one input lands in the windows of many rules, and copying a
+/// struct of eight strings retained and released each of them per copy (a sixteenth of fusion +
+/// library, `bench scenarios`); a reference is one retain. Equal by value, as the struct was.
+final class InputSnapshot: Sendable, Hashable {
+    let reference: EventReference
+    let timeMs: Int64
+    let kind: EventKind
+    let cameraID: String
+    let trackID: UInt64
+    let zone: String?
+    let district: String
+    let reach: String?
+    let road: String?
+    let site: String?
 
     init(_ input: ScenarioInput) {
         reference = input.reference
@@ -25,5 +29,17 @@ struct InputSnapshot: Sendable, Hashable {
         reach = input.reach
         road = input.road
         site = input.site
+    }
+
+    static func == (a: InputSnapshot, b: InputSnapshot) -> Bool {
+        a === b
+            || (a.reference == b.reference && a.timeMs == b.timeMs && a.kind == b.kind && a.cameraID == b.cameraID
+                && a.trackID == b.trackID && a.zone == b.zone && a.district == b.district && a.reach == b.reach && a.road == b.road
+                && a.site == b.site)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(reference)
+        hasher.combine(timeMs)
     }
 }

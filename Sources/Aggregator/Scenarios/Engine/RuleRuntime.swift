@@ -41,14 +41,18 @@ final class RuleRuntime {
 
     /// Forgets groups and cooldown keys that can no longer matter at watermark `w`.
     func sweep(watermarkMs w: Int64) {
+        // Rebuilt only when something is stale: a scan costs less than a new dictionary, and most
+        // sweeps (one per second of event time) find nothing to drop.
         switch scenario.pattern {
         case .count(let p):
-            windows = windows.filter { $0.value.newestMs >= w - p.window.milliseconds }
+            let cutoff = w - p.window.milliseconds
+            if windows.values.contains(where: { $0.newestMs < cutoff }) { windows = windows.filter { $0.value.newestMs >= cutoff } }
         case .rate(let p):
-            rates = rates.filter { $0.value.newestMs >= w - p.window.milliseconds }
+            let cutoff = w - p.window.milliseconds
+            if rates.values.contains(where: { $0.newestMs < cutoff }) { rates = rates.filter { $0.value.newestMs >= cutoff } }
         default: break
         }
-        let cooldown = scenario.cooldown.milliseconds
-        lastFired = lastFired.filter { $0.value >= w - cooldown }
+        let cutoff = w - scenario.cooldown.milliseconds
+        if lastFired.values.contains(where: { $0 < cutoff }) { lastFired = lastFired.filter { $0.value >= cutoff } }
     }
 }
