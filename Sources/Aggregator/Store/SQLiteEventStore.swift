@@ -86,13 +86,16 @@ package final class SQLiteEventStore: EventStore {
             let statement = try db.cachedStatement(sql: "SELECT 1 FROM events_indexed WHERE agent_id = ? AND event_id = ?")
             found = Set(try rows.map(\.eventID).filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
         }
+        // Spool lanes ship the highest severity first, so a backlog's batches overlap earlier ranges
+        // of their agent: each overlap costs a scan of that range's rows (a batch's worth, by row id).
         let spans = try Row.fetchAll(
-            db, sql: "SELECT first_row_id, last_row_id FROM recent_ranges WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?",
+            try db.cachedStatement(
+                sql: "SELECT first_row_id, last_row_id FROM recent_ranges WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?"),
             arguments: [agent, low, high])
+        let rows = try db.cachedStatement(
+            sql: "SELECT event_id FROM events_recent WHERE row_id BETWEEN ? AND ? AND agent_id = ? AND event_id BETWEEN ? AND ?")
         for span in spans {
-            found.formUnion(try Int64.fetchAll(
-                db, sql: "SELECT event_id FROM events_recent WHERE row_id BETWEEN ? AND ? AND agent_id = ? AND event_id BETWEEN ? AND ?",
-                arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
+            found.formUnion(try Int64.fetchAll(rows, arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
         }
         return found
     }
@@ -117,9 +120,9 @@ package final class SQLiteEventStore: EventStore {
             let inserted = try SQLiteRowInserter.insert(rows, with: statement, skipping: known, repeatsPossible: !increasing, in: db)
             let stored = inserted.count, skipped = inserted.skipped
             if let span = inserted.span {
-                try db.execute(
-                    sql: "INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [agent, span.lowEventID, span.highEventID, span.firstRowID, span.lastRowID])
+                try db.cachedStatement(
+                    sql: "INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id) VALUES (?, ?, ?, ?, ?)"
+                ).execute(arguments: [agent, span.lowEventID, span.highEventID, span.firstRowID, span.lastRowID])
             }
             let committed = try Int64.fetchOne(
                 db,

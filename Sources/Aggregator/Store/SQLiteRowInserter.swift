@@ -19,7 +19,8 @@ struct SQLiteRowInserter {
     /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row
     /// whose event id is not in `skipping` (rows its ON CONFLICT clause, if any, ignores count as
     /// skipped too). `repeatsPossible`: the ids may repeat within `rows` (they do not increase);
-    /// a repeat is skipped.
+    /// a repeat of an id inserted here is dropped without being reported (it is not stored by
+    /// another batch: the callers' "already stored" list would hide the stored copy).
     static func insert(
         _ rows: [EventRow], with statement: Statement, skipping: Set<Int64> = [], repeatsPossible: Bool = false, in db: Database
     ) throws -> Inserted {
@@ -27,10 +28,11 @@ struct SQLiteRowInserter {
         var result = Inserted()
         var seen = Set<Int64>()
         for r in rows {
-            if skipping.contains(r.eventID) || (repeatsPossible && !seen.insert(r.eventID).inserted) {
+            if skipping.contains(r.eventID) {
                 result.skipped.append(UInt64(bitPattern: r.eventID))
                 continue
             }
+            if repeatsPossible, !seen.insert(r.eventID).inserted { continue }
             sqlite3_reset(s)
             var i: Int32 = 0
             func text(_ v: String?) {

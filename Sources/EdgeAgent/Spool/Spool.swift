@@ -143,6 +143,11 @@ package final class Spool: Sendable {
             }
         }
         recoveredMaxID = max(maxID, ledger.maxEventID ?? 0)
+        // The ledger is written lazily for the highest id (commits do not rewrite it), so it is
+        // usually behind the segments here: take the segments' answer, and write it before any
+        // segment goes, as for ids committed in this life.
+        let maxIDUnpersisted = recoveredMaxID > (ledger.maxEventID ?? 0)
+        if recoveredMaxID > 0 { ledger.maxEventID = recoveredMaxID }
         // Events evicted while in flight died with the previous process's unacked batches.
         var ledgerDirty = false
         if let inFlight = ledger.inFlightEvictedEvents, inFlight > 0 {
@@ -151,8 +156,8 @@ package final class Spool: Sendable {
             ledgerDirty = true
         }
         state = Mutex(State(
-            storage: storage, lanes: lanes, ledger: ledger, ledgerDirty: ledgerDirty, sent: ledger.acked,
-            inFlightEvicted: Array(repeating: [], count: Self.lanes)))
+            storage: storage, lanes: lanes, ledger: ledger, ledgerDirty: ledgerDirty, maxIDUnpersisted: maxIDUnpersisted,
+            sent: ledger.acked, inFlightEvicted: Array(repeating: [], count: Self.lanes)))
     }
 
     /// Buffers events (durable at the next `sync`, or now with `.always`).

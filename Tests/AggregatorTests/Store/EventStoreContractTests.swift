@@ -269,6 +269,11 @@ extension PostgresServer {
     /// holds through `recent_ranges`. Rows a v2 database held before the upgrade, rows committed
     /// after it, and an id repeated inside one batch are all stored once.
     @Test func sqlite_recentTierWithoutIndexes_storesEachEventOnce_alsoAcrossTheV3Upgrade() async throws {
+        func distinctEvents(_ path: String) async throws -> Int {
+            let reader = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+            defer { try? reader.close() }
+            return try await reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT DISTINCT agent_id, event_id FROM events)") ?? -1 }
+        }
         let dir = try TestPaths.temporaryDirectory("store")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("e.sqlite").path
@@ -303,17 +308,25 @@ extension PostgresServer {
         // From after it, twice in one batch.
         #expect(try await store.commit(resent(4, new: 2, plus: [fresh.events[1], fresh.events[1]]))
             == .committed(storedEvents: 2, committedSeq: 4, alreadyStored: [fresh.events[1].id, fresh.events[1].id]))
-        // A new id twice in one batch: stored once.
+        // A new id twice in one batch: stored once, and not reported as stored by another batch.
         var twice = EventStoreContractTests.batch(&generator, seq: 5, count: 1)
         twice.events.append(twice.events[0])
         twice.districts.append("north")
-        #expect(try await store.commit(twice) == .committed(storedEvents: 1, committedSeq: 5, alreadyStored: [twice.events[0].id]))
-        #expect(try await store.eventCount() == 63)
-
-        // Indexed, the ranges go; a resend is still caught (by the indexed table).
-        #expect(try await store.indexRecent(maxEvents: 1_000) == 63)
+        #expect(try await store.commit(twice) == .committed(storedEvents: 1, committedSeq: 5))
+        // The common resend: the same events, increasing, under a new sequence, still recent.
         #expect(try await store.commit(resent(6, new: 0, plus: fresh.events))
             == .committed(storedEvents: 0, committedSeq: 6, alreadyStored: fresh.events.map(\.id)))
+        #expect(try await store.eventCount() == 63)
+        #expect(try await distinctEvents(path) == 63, "no event twice while recent")
+
+        // Half indexed: a batch whose events sit in both tiers is caught in both.
+        #expect(try await store.indexRecent(maxEvents: 55) == 55)
+        let across = [old.events[49]] + fresh.events  // old 49 indexed, fresh ones still recent
+        #expect(try await store.commit(resent(7, new: 1, plus: across))
+            == .committed(storedEvents: 1, committedSeq: 7, alreadyStored: across.map(\.id)))
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 9)
+        #expect(try await store.commit(resent(8, new: 0, plus: fresh.events))
+            == .committed(storedEvents: 0, committedSeq: 8, alreadyStored: fresh.events.map(\.id)))
         await store.close()
         let check = try DatabaseQueue(path: path)
         let counts = try await check.read { db in
@@ -323,7 +336,7 @@ extension PostgresServer {
                 "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events_recent' AND type = 'index'",
             ].map { try Int.fetchOne(db, sql: $0) ?? -1 }
         }
-        #expect(counts == [0, 63, 63, 0], "ranges left, events, distinct events, indexes on the recent tier")
+        #expect(counts == [0, 64, 64, 0], "ranges left, events, distinct events, indexes on the recent tier")
         try check.close()
     }
 

@@ -136,7 +136,8 @@ import TestSupport
 
     /// Record format 2 (a protobuf row) keeps every field of an event; a spool that an older agent
     /// left in format 1 (one-event wire batches) is read on, in order, with new records after it;
-    /// a format-2 record this codec would never write counts as corrupt and is skipped alone.
+    /// a format-2 record holding an event the wire would refuse counts as corrupt and is skipped
+    /// alone (not shipped, where it would fail its whole batch).
     @Test func bothRecordFormats_readBackExactly_inOrder() throws {
         let dir = try TestPaths.temporaryDirectory("spool")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -163,7 +164,8 @@ import TestSupport
         bareNext.lifecycleID = bareNext.id
         try spool.append([full, broken, bareNext])
         try spool.sync()
-        // Make the middle record (format 2) say phase 7: complete, checksummed, and not an event.
+        // Make the middle record (format 2) carry an empty zone name: complete and checksummed, a
+        // well-formed row, but an event the aggregator would refuse (as format 1's decoder did).
         let path = dir.appendingPathComponent(Spool.segmentName(lane: Severity.high.rank, index: 0)).path
         var segment = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let records = SpoolRecord.scan(segment, from: 0).records
@@ -172,7 +174,7 @@ import TestSupport
         var row = Citywatch_Spool_V1_SpoolEvent()
         row.cameraID = "cam-8"
         row.kind = "person"
-        row.phase = 7
+        row.zone = ""
         row.severity = 3
         let payload = Array(segment[middle.lowerBound..<middle.lowerBound + 9]) + (try row.serializedBytes())
         var frame: [UInt8] = []
@@ -228,6 +230,24 @@ import TestSupport
             #expect(throws: (any Error).self) { try spool.sync() }
             let recovered = try Spool(storage: storage.afterCrash(), settings: settings, logger: Self.logger)
             #expect(recovered.recoveredMaxID == highest.id, "crash at operation \(point) of \(operations)")
+        }
+
+        // After a restart the ledger is behind the segments (commits did not write it): a cap
+        // lowered at that restart evicts the highest id's segment in the first commit, before any
+        // new event; a crash anywhere in it still recovers the id.
+        var lowered = settings
+        lowered.maxBytes = 48 << 10
+        for point in 1...40 {
+            let storage = FaultyStorage(seed: UInt64(1_000 + point))
+            _ = try prepare(storage)
+            let restarted = try Spool(storage: storage.afterCrash(), settings: lowered, logger: Self.logger)
+            #expect(restarted.recoveredMaxID == highest.id)
+            let disk = storage.afterCrash()
+            let again = try Spool(storage: disk, settings: lowered, logger: Self.logger)
+            disk.crashAt = disk.operations + point
+            _ = try? again.sync()
+            let recovered = try Spool(storage: disk.afterCrash(), settings: lowered, logger: Self.logger)
+            #expect(recovered.recoveredMaxID == highest.id, "restart, then a crash at operation \(point) of the evicting commit")
         }
     }
 
