@@ -360,18 +360,27 @@ package final class Spool: Sendable {
                         state.lanes[lane].cache = (index, try state.storage.read(Self.segmentName(lane: lane, index: index)))
                     }
                     let content = state.lanes[lane].cache!.bytes
-                    let scan = SpoolRecord.scan(content, from: offset, limit: size)
-                    for record in scan.records {
-                        guard events.count < maxEvents, bytes < maxBytes else { break }
-                        if let event = try? SpoolRecord.event(fromPayload: content[record.payload], decoder: &decoder) {
-                            events.append(event)
-                        } else {
-                            state.ledger.corruptRecords += 1
+                    // Scanned in steps of what is still wanted; a record that does not decode
+                    // (counted, skipped) makes another step, so that a read returns nothing only
+                    // when nothing is left.
+                    while true {
+                        let scan = SpoolRecord.scan(content, from: offset, limit: size, maxRecords: maxEvents - events.count)
+                        for record in scan.records {
+                            guard events.count < maxEvents, bytes < maxBytes else { break }
+                            if let event = try? SpoolRecord.event(fromPayload: content[record.payload], decoder: &decoder) {
+                                events.append(event)
+                            } else {
+                                state.ledger.corruptRecords += 1
+                            }
+                            bytes += record.payload.count + SpoolRecord.headerBytes
+                            offset = record.payload.upperBound
                         }
-                        bytes += record.payload.count + SpoolRecord.headerBytes
-                        offset = record.payload.upperBound
+                        guard events.count < maxEvents, bytes < maxBytes else { break }
+                        if !scan.stoppedEarly {
+                            offset = size
+                            break
+                        }
                     }
-                    if events.count < maxEvents, bytes < maxBytes { offset = size }
                     positions[lane] = SpoolPosition(segment: index, offset: offset)
                 }
             }
@@ -412,7 +421,7 @@ package final class Spool: Sendable {
                         let size = state.lanes[lane].sizes[index] ?? 0
                         let offset = index == acked.segment ? acked.offset : 0
                         guard offset < size, let bytes = try? state.storage.read(Self.segmentName(lane: lane, index: index)) else { continue }
-                        if let record = SpoolRecord.scan(bytes, from: offset, limit: size).records.first {
+                        if let record = SpoolRecord.scan(bytes, from: offset, limit: size, maxRecords: 1).records.first {
                             found = (try? SpoolRecord.event(fromPayload: bytes[record.payload], decoder: &decoder))?.captureTimeMs
                         }
                         break

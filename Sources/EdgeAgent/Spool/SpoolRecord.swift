@@ -73,17 +73,25 @@ package enum SpoolRecord {
         /// The bytes from `validEnd` to the end are an incomplete or unreadable tail.
         var tornTail: Bool { validEnd < fileLength }
         var fileLength: Int
+        /// The walk stopped at `maxRecords`, before the end.
+        var stoppedEarly = false
     }
 
     /// Walks the records of `bytes` from `offset`. A frame cut short, a zero or absurd length, or
     /// a bad checksum on the file's last frame is a torn tail (a write the crash interrupted); a
     /// bad checksum on a complete frame followed by more data is a corrupt record, skipped.
-    /// Only the first `limit` bytes count (what is durable), without copying.
-    static func scan(_ bytes: [UInt8], from offset: Int, limit: Int? = nil) -> Scan {
+    /// Only the first `limit` bytes count (what is durable), without copying. `maxRecords`: stop
+    /// after that many intact records (a read wants a batch, not the rest of an 8 MiB segment:
+    /// checksumming all of it per read was an eighth of the shipper's CPU during a drain, `perf`).
+    static func scan(_ bytes: [UInt8], from offset: Int, limit: Int? = nil, maxRecords: Int = .max) -> Scan {
         let count = min(limit ?? bytes.count, bytes.count)
         var scan = Scan(validEnd: offset, fileLength: count)
         var at = offset
         while at + headerBytes <= count {
+            if scan.records.count >= maxRecords {
+                scan.stoppedEarly = true
+                break
+            }
             let length = Int(readU32(bytes, at))
             let end = at + headerBytes + length
             guard length >= 8, length <= maxPayloadBytes, end <= count else { break }
