@@ -340,6 +340,32 @@ extension PostgresServer {
         try check.close()
     }
 
+    /// Retention can empty the recent tier behind the indexer; new rows then reuse row ids that
+    /// stale ranges still name. A stale range costs only an exact check: what retention deleted is
+    /// stored again when resent, what is stored is not stored twice.
+    @Test func sqlite_recentTierEmptiedByRetention_reusedRowIds_stayExact() async throws {
+        let (made, cleanUp) = try await StoreKind.sqlite.make()
+        let store = try #require(made as? SQLiteEventStore)
+        var generator = EventStoreContractTests.generator(seed: 13)
+        let first = EventStoreContractTests.batch(&generator, seq: 1, count: 40)
+        _ = try await store.commit(first)
+        #expect(try await store.deleteEvents(capturedBefore: .max, limit: 1_000) == 40)
+        #expect(try await store.eventCount() == 0)
+        let second = EventStoreContractTests.batch(&generator, seq: 2, count: 30)  // row ids start again
+        #expect(try await store.commit(second) == .committed(storedEvents: 30, committedSeq: 2))
+        var resend = first
+        resend.batchSeq = 3
+        resend.events += second.events
+        resend.districts += second.districts
+        #expect(try await store.commit(resend)
+            == .committed(storedEvents: 40, committedSeq: 3, alreadyStored: second.events.map(\.id)))
+        #expect(try await store.eventCount() == 70)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 70)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 0)
+        #expect(try await store.eventCount() == 70)
+        await cleanUp()
+    }
+
     @Test func sqlite_retentionShrinksToByteCap_oldestFirst() async throws {
         let (made, cleanUp) = try await StoreKind.sqlite.make()
         let store = try #require(made as? SQLiteEventStore)
