@@ -50,7 +50,6 @@ enum SpoolEventCodec {
     static func decode(id: UInt64, _ bytes: ArraySlice<UInt8>) throws -> Event {
         let m = try Citywatch_Spool_V1_SpoolEvent(serializedBytes: bytes)
         guard m.lifecycleBack < id else { throw Invalid(description: "lifecycle before event id 1") }
-        guard !m.cameraID.isEmpty, !m.kind.isEmpty else { throw Invalid(description: "no camera or kind") }
         guard Int(m.phase) < EventPhase.allCases.count else { throw Invalid(description: "phase \(m.phase)") }
         guard let severity = Severity(rank: Int(m.severity)) else { throw Invalid(description: "severity \(m.severity)") }
         guard m.confidencePermille <= 1000 else { throw Invalid(description: "confidence \(m.confidencePermille)") }
@@ -67,11 +66,7 @@ enum SpoolEventCodec {
             guard attributes[a.key] == nil else { throw Invalid(description: "attribute \(a.key) twice") }
             switch a.value {
             case .intValue(let v): attributes[a.key] = .int(v)
-            case .doubleValue(let v):
-                // As format 1 read it: the wire has no NaN or infinity, so such an event is skipped
-                // here, alone, rather than failing the batch it would be shipped in.
-                guard v.isFinite else { throw Invalid(description: "attribute \(a.key) is \(v)") }
-                attributes[a.key] = .double(v)
+            case .doubleValue(let v): attributes[a.key] = .double(v)
             case .boolValue(let v): attributes[a.key] = .bool(v)
             case .stringValue(let v): attributes[a.key] = .string(v)
             case nil: throw Invalid(description: "attribute \(a.key) without a value")
@@ -82,8 +77,9 @@ enum SpoolEventCodec {
             phase: EventPhase.allCases[Int(m.phase)], captureTimeMs: m.captureTimeMs, agentTimeMs: agentTime, trackID: m.trackID,
             box: box, zone: m.hasZone ? m.zone : nil, confidence: Confidence(permille: UInt16(m.confidencePermille)),
             severity: severity, attributes: attributes, snapshot: m.hasSnapshot ? m.snapshot : nil)
-        // What the aggregator would refuse (as format 1's decoder did): skipped here alone, not
-        // found by the shipper's encoder, which would have to dead-letter the whole batch.
+        // What the aggregator would refuse (empty names, over-long strings, NaN ...; as format 1's
+        // decoder did): skipped here alone, not found by the shipper's encoder, which would have to
+        // dead-letter the whole batch. The checks above are only those it cannot make on an `Event`.
         try limits.validate(event)
         return event
     }

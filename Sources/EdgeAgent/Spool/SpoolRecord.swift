@@ -20,23 +20,28 @@ package enum SpoolRecord {
 
     /// Appends the framed record for `event` to `out` (format 2).
     static func frame(_ event: Event, into out: inout [UInt8]) {
-        var payload: [UInt8] = []
-        withUnsafeBytes(of: event.id.littleEndian) { payload.append(contentsOf: $0) }
-        payload.append(rowFormat)
-        payload += SpoolEventCodec.encode(event)
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: crc(payload[...]).littleEndian) { out.append(contentsOf: $0) }
-        out += payload
+        append(id: event.id, into: &out) { payload in
+            payload.append(rowFormat)
+            payload += SpoolEventCodec.encode(event)
+        }
     }
 
     /// Appends a format-1 record, as agents before format 2 wrote them (tests of the upgrade path).
     static func frameFormat1(_ event: Event, into out: inout [UInt8]) {
-        var payload: [UInt8] = []
-        withUnsafeBytes(of: event.id.littleEndian) { payload.append(contentsOf: $0) }
-        payload += BatchEncoder.protobufBytes(of: EventBatch(agentID: "spool", batchSeq: 1, events: [event]))
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: crc(payload[...]).littleEndian) { out.append(contentsOf: $0) }
-        out += payload
+        append(id: event.id, into: &out) { $0 += BatchEncoder.protobufBytes(of: EventBatch(agentID: "spool", batchSeq: 1, events: [event])) }
+    }
+
+    /// Appends one framed record: `writeBody` appends what follows the event id. The length and
+    /// checksum are filled in over the bytes written in place, so a record's payload is not built
+    /// in an array of its own and copied (an allocation per event on the append path).
+    static func append(id: UInt64, into out: inout [UInt8], writeBody: (inout [UInt8]) -> Void) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: headerBytes))
+        withUnsafeBytes(of: id.littleEndian) { out.append(contentsOf: $0) }
+        writeBody(&out)
+        let length = UInt32(out.count - start - headerBytes), checksum = crc(out[(start + headerBytes)...])
+        withUnsafeBytes(of: length.littleEndian) { out.replaceSubrange(start..<start + 4, with: $0) }
+        withUnsafeBytes(of: checksum.littleEndian) { out.replaceSubrange(start + 4..<start + headerBytes, with: $0) }
     }
 
     /// The event of a record of either format. `decoder` (format 1 only): one per read pass, made

@@ -19,6 +19,19 @@ import TestSupport
         return generator.next(count: count)
     }
 
+    /// A complete, checksummed format-2 record whose row is not an event the wire accepts (an
+    /// empty zone name): read, it counts as corrupt.
+    static func invalidRecord(id: UInt64) throws -> [UInt8] {
+        var row = Citywatch_Spool_V1_SpoolEvent()
+        row.cameraID = "cam-1"
+        row.kind = "person"
+        row.zone = ""
+        let body = try row.serializedBytes() as [UInt8]
+        var record: [UInt8] = []
+        SpoolRecord.append(id: id, into: &record) { $0.append(SpoolRecord.rowFormat); $0 += body }
+        return record
+    }
+
     /// Reads and acks everything, as a shipper would; returns what was delivered.
     static func drain(_ spool: Spool, batch: Int = 50) throws -> [Event] {
         var delivered: [Event] = []
@@ -148,10 +161,10 @@ import TestSupport
             attributes: ["dwell_s": .double(12.25), "count": .int(-3), "lit": .bool(true), "plate": .string("沪A·12345"), "tiny": .double(1e-300)],
             snapshot: "snap/cam-7/900.png")
         let bare = Event(id: 901, cameraID: "cam-8", kind: "person", captureTimeMs: 5, confidence: Confidence(permille: 0), severity: .high)
-        var bytes: [UInt8] = []
-        for e in Self.events(30, seed: 3).map({ var e = $0; e.severity = .high; return e }) { SpoolRecord.frameFormat1(e, into: &bytes) }
-        try Data(bytes).write(to: dir.appendingPathComponent(Spool.segmentName(lane: Severity.high.rank, index: 0)))
         let old = Self.events(30, seed: 3).map { var e = $0; e.severity = .high; return e }
+        var bytes: [UInt8] = []
+        for e in old { SpoolRecord.frameFormat1(e, into: &bytes) }
+        try Data(bytes).write(to: dir.appendingPathComponent(Spool.segmentName(lane: Severity.high.rank, index: 0)))
 
         let spool = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
         #expect(spool.recoveredMaxID == old.map(\.id).max())
@@ -171,17 +184,7 @@ import TestSupport
         let records = SpoolRecord.scan(segment, from: 0).records
         #expect(records.count == 33)
         let middle = records[31].payload
-        var row = Citywatch_Spool_V1_SpoolEvent()
-        row.cameraID = "cam-8"
-        row.kind = "person"
-        row.zone = ""
-        row.severity = 3
-        let payload = Array(segment[middle.lowerBound..<middle.lowerBound + 9]) + (try row.serializedBytes())
-        var frame: [UInt8] = []
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
-        withUnsafeBytes(of: SpoolRecord.crc(payload[...]).littleEndian) { frame.append(contentsOf: $0) }
-        frame += payload
-        segment.replaceSubrange(records[31].offset..<middle.upperBound, with: frame)
+        segment.replaceSubrange(records[31].offset..<middle.upperBound, with: try Self.invalidRecord(id: SpoolRecord.id(ofPayload: segment[middle])))
         try Data(segment).write(to: URL(fileURLWithPath: path))
 
         let reopened = try Spool(storage: PosixSpoolStorage(directory: dir.path), logger: Self.logger)
@@ -270,15 +273,8 @@ import TestSupport
                 var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
                 let record = SpoolRecord.scan(bytes, from: 0).records[rotten]
                 if checksumGood {
-                    var row = Citywatch_Spool_V1_SpoolEvent()
-                    row.cameraID = "cam-1"
-                    row.kind = "person"
-                    row.zone = ""  // refused by the wire: the record is skipped as corrupt
-                    let payload = Array(bytes[record.payload.lowerBound..<record.payload.lowerBound + 9]) + (try row.serializedBytes())
-                    var frame: [UInt8] = []
-                    withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
-                    withUnsafeBytes(of: SpoolRecord.crc(payload[...]).littleEndian) { frame.append(contentsOf: $0) }
-                    bytes.replaceSubrange(record.offset..<record.payload.upperBound, with: frame + payload)
+                    let id = SpoolRecord.id(ofPayload: bytes[record.payload])
+                    bytes.replaceSubrange(record.offset..<record.payload.upperBound, with: try Self.invalidRecord(id: id))
                 } else {
                     bytes[record.payload.lowerBound + 10] ^= 0xFF
                 }
