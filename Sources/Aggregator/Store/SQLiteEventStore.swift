@@ -92,10 +92,10 @@ package final class SQLiteEventStore: EventStore {
             try db.cachedStatement(
                 sql: "SELECT first_row_id, last_row_id FROM recent_ranges WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?"),
             arguments: [agent, low, high])
-        let rows = try db.cachedStatement(
+        let inSpan = try db.cachedStatement(
             sql: "SELECT event_id FROM events_recent WHERE row_id BETWEEN ? AND ? AND agent_id = ? AND event_id BETWEEN ? AND ?")
         for span in spans {
-            found.formUnion(try Int64.fetchAll(rows, arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
+            found.formUnion(try Int64.fetchAll(inSpan, arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
         }
         return found
     }
@@ -118,7 +118,6 @@ package final class SQLiteEventStore: EventStore {
             let increasing = zip(rows, rows.dropFirst()).allSatisfy { $0.eventID < $1.eventID }
             let known = try Self.alreadyStored(rows, increasing: increasing, agent: agent, in: db)
             let inserted = try SQLiteRowInserter.insert(rows, with: statement, skipping: known, repeatsPossible: !increasing, in: db)
-            let stored = inserted.count, skipped = inserted.skipped
             if let span = inserted.span {
                 try db.cachedStatement(
                     sql: "INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id) VALUES (?, ?, ?, ?, ?)"
@@ -135,8 +134,8 @@ package final class SQLiteEventStore: EventStore {
                         evicted_events = evicted_events + excluded.evicted_events
                     RETURNING committed_seq
                     """,
-                arguments: [agent, seq, now, version, stored, evicted]) ?? seq
-            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
+                arguments: [agent, seq, now, version, inserted.count, evicted]) ?? seq
+            return .committed(storedEvents: inserted.count, committedSeq: UInt64(bitPattern: committed), alreadyStored: inserted.skipped)
         }.get()
         lastCommit.max(now, ordering: .relaxed)
         return outcome

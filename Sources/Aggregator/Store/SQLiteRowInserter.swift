@@ -10,7 +10,8 @@ struct SQLiteRowInserter {
     /// What an insert did.
     struct Inserted {
         var count = 0
-        /// Event ids of the rows not inserted (already stored, or repeated in `rows`).
+        /// Event ids of the rows not inserted because they were already stored (a repeat within
+        /// `rows` of an id inserted here is not listed).
         var skipped: [UInt64] = []
         /// The inserted rows' smallest and largest event id and first and last row id (nil: none).
         var span: (lowEventID: Int64, highEventID: Int64, firstRowID: Int64, lastRowID: Int64)?
