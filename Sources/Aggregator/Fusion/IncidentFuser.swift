@@ -234,7 +234,8 @@ final class IncidentFuser {
     /// Raises the open incidents holding any of these events on their timelines (or named) to at
     /// least `severity`. `cameras` are the events' cameras (an activation's): only incidents on one
     /// of them, and still below `severity`, are searched. (No event → incident map: keeping one
-    /// cost a tenth of fusion + library per event for what only escalations ask, `bench scenarios`.)
+    /// cost about a tenth of fusion + library per event, in a `perf` profile of `bench scenarios`,
+    /// for what only escalations ask.)
     func escalate(
         events: [EventReference], cameras: [String], incidents named: [String] = [], to severity: Severity, into updates: inout [IncidentUpdate]
     ) {

@@ -4,9 +4,9 @@ import Shared
 /// correlate and build an activation, nothing more.
 ///
 /// An immutable object, not a struct: one input lands in the windows of many rules, and copying a
-/// struct of eight strings retained and released each of them per copy (a sixteenth of fusion +
-/// library, `bench scenarios`); a reference is one retain. Equal by value, as the struct was.
-final class InputSnapshot: Sendable, Hashable {
+/// struct of eight strings retained and released each of them per copy (about a sixteenth of
+/// fusion + library in a `perf` profile of `bench scenarios`); a reference is one retain.
+final class InputSnapshot: Sendable {
     let reference: EventReference
     let timeMs: Int64
     let kind: EventKind
@@ -29,17 +29,5 @@ final class InputSnapshot: Sendable, Hashable {
         reach = input.reach
         road = input.road
         site = input.site
-    }
-
-    static func == (a: InputSnapshot, b: InputSnapshot) -> Bool {
-        a === b
-            || (a.reference == b.reference && a.timeMs == b.timeMs && a.kind == b.kind && a.cameraID == b.cameraID
-                && a.trackID == b.trackID && a.zone == b.zone && a.district == b.district && a.reach == b.reach && a.road == b.road
-                && a.site == b.site)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(reference)
-        hasher.combine(timeMs)
     }
 }

@@ -41,18 +41,18 @@ final class RuleRuntime {
 
     /// Forgets groups and cooldown keys that can no longer matter at watermark `w`.
     func sweep(watermarkMs w: Int64) {
-        // Rebuilt only when something is stale: a scan costs less than a new dictionary, and most
-        // sweeps (one per second of event time) find nothing to drop.
         switch scenario.pattern {
-        case .count(let p):
-            let cutoff = w - p.window.milliseconds
-            if windows.values.contains(where: { $0.newestMs < cutoff }) { windows = windows.filter { $0.value.newestMs >= cutoff } }
-        case .rate(let p):
-            let cutoff = w - p.window.milliseconds
-            if rates.values.contains(where: { $0.newestMs < cutoff }) { rates = rates.filter { $0.value.newestMs >= cutoff } }
+        case .count(let p): Self.drop(from: &windows) { $0.newestMs < w - p.window.milliseconds }
+        case .rate(let p): Self.drop(from: &rates) { $0.newestMs < w - p.window.milliseconds }
         default: break
         }
-        let cutoff = w - scenario.cooldown.milliseconds
-        if lastFired.values.contains(where: { $0 < cutoff }) { lastFired = lastFired.filter { $0.value >= cutoff } }
+        Self.drop(from: &lastFired) { $0 < w - scenario.cooldown.milliseconds }
+    }
+
+    /// Removes the entries that are `stale`. The dictionary is rebuilt only when one is: a scan
+    /// costs less than a new dictionary, and most sweeps (one per second of event time) find
+    /// nothing to drop.
+    private static func drop<V>(from entries: inout [String: V], where stale: (V) -> Bool) {
+        if entries.values.contains(where: stale) { entries = entries.filter { !stale($0.value) } }
     }
 }
