@@ -100,10 +100,12 @@ report() {
   python3 - "$1" <<'EOF'
 import sqlite3, sys
 c = sqlite3.connect("file:events.sqlite?mode=ro", uri=True)
-total = c.execute("SELECT count(*) FROM events").fetchone()[0]
+# `events` is the indexed table; the newest batches wait in `recent_batches` for the indexer.
+recent = c.execute("SELECT coalesce(sum(event_count), 0) FROM recent_batches").fetchone()[0]
+total = c.execute("SELECT count(*) FROM events").fetchone()[0] + recent
 by = c.execute("SELECT district_id, count(*) FROM events GROUP BY district_id ORDER BY district_id").fetchall()
 kinds = c.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY count(*) DESC LIMIT 6").fetchall()
-print(f"[{sys.argv[1]}] stored {total} events | " + ", ".join(f"{d}: {n}" for d, n in by) + " | " + ", ".join(f"{k} {n}" for k, n in kinds))
+print(f"[{sys.argv[1]}] stored {total} events ({recent} not indexed yet) | indexed: " + ", ".join(f"{d}: {n}" for d, n in by) + " | " + ", ".join(f"{k} {n}" for k, n in kinds))
 try:
     o = sqlite3.connect("file:operations.sqlite?mode=ro", uri=True)
     acts = o.execute("SELECT scenario_id, count(*) FROM activations GROUP BY scenario_id ORDER BY scenario_id").fetchall()

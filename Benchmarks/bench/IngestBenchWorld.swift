@@ -118,7 +118,8 @@ struct IngestBenchWorld {
             agentBatches.enumerated().map { seq, batch in
                 IngestedBatch(
                     agentID: batch.agent, batchSeq: UInt64(seq + 1), receivedAtMs: 0, events: batch.events,
-                    districts: batch.events.map { _ in districtOf[batch.agent]! }, evicted: EvictionReport(), agentVersion: "bench")
+                    districts: batch.events.map { _ in districtOf[batch.agent]! }, evicted: EvictionReport(), agentVersion: "bench",
+                    wireBody: batch.body)
             }
         }
         let writers: Int

@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             switch configuration.store {
             case .sqlite(let path):
-                store = try SQLiteEventStore(path: path)
+                store = try SQLiteEventStore(path: path, logger: logger)
             case .postgres(let settings):
                 store = try await PostgresEventStore.open(settings.withPasswordFromFile(), logger: logger)
             }
@@ -171,8 +171,10 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
             trapHangup: configuration.scenarios.directory == nil, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            // Shut down in reverse order: ingest stops before the scenario engine it feeds.
-            services: scenarioServices + apiServices + enrollmentServices + [.init(service: app), .init(service: metrics), .init(service: retention)] + indexer + [.init(service: watchdog)],
+            // Shut down in reverse order: ingest (app) stops before the scenario engine it feeds and
+            // before the indexer's last move.
+            services: scenarioServices + apiServices + enrollmentServices + indexer + [.init(service: app), .init(service: metrics), .init(service: retention)]
+                + [.init(service: watchdog)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

@@ -66,7 +66,7 @@ struct BatchIngestor: Sendable {
         let received = now()
         let ingested = IngestedBatch(
             agentID: agent, batchSeq: batch.batchSeq, receivedAtMs: received, events: batch.events, districts: districts,
-            evicted: batch.evicted, agentVersion: batch.agentVersion)
+            evicted: batch.evicted, agentVersion: batch.agentVersion, wireBody: ZstdDecompressor.dictionaryID(of: body) == 0 ? body : nil)
         let started = ContinuousClock.now
         let outcome: CommitOutcome
         do {

@@ -65,11 +65,15 @@ package struct IngestedBatch: Sendable {
     var districts: [String]
     var evicted: EvictionReport
     var agentVersion: String
+    /// The body as it arrived when it used no zstd dictionary (nil otherwise, or when the batch was
+    /// not received): the SQLite store keeps these bytes instead of encoding the events again.
+    var wireBody: [UInt8]?
 
     package init(
         agentID: String, batchSeq: UInt64, receivedAtMs: Int64, events: [Event], districts: [String], evicted: EvictionReport,
-        agentVersion: String
+        agentVersion: String, wireBody: [UInt8]? = nil
     ) {
+        self.wireBody = wireBody
         self.agentID = agentID
         self.batchSeq = batchSeq
         self.receivedAtMs = receivedAtMs

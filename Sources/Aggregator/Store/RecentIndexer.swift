@@ -3,8 +3,10 @@ import Metrics
 import ServiceLifecycle
 
 /// Moves committed events from the SQLite store's recent tier into its indexed table, as
-/// `RecentIndexingPolicy` decides, until graceful shutdown (what is left waits in the recent tier,
-/// visible to queries, and moves after the next start).
+/// `RecentIndexingPolicy` decides, until graceful shutdown. Then (ingest shuts down before it) a
+/// backlog of up to one lull step moves at once, so that SQL readers of a stopped aggregator see
+/// every event; a larger one waits in the recent tier, visible to the store's queries, and moves
+/// after the next start.
 struct RecentIndexer: Service {
     let store: SQLiteEventStore
     var policy = RecentIndexingPolicy()
@@ -49,6 +51,22 @@ struct RecentIndexer: Service {
                     await Task.yield()
                 }
             }
+        }
+        // The shutdown's cancellation would stop the store's work: the last move runs outside it.
+        await Task { await flushAtShutdown() }.value
+    }
+
+    private func flushAtShutdown() async {
+        do {
+            let waiting = try await store.recentBacklog().events
+            guard waiting > 0 else { return }
+            guard waiting <= policy.lullStep else {
+                logger.notice("events left in the recent tier until the next start", metadata: ["events": "\(waiting)"])
+                return
+            }
+            moved.increment(by: try await store.indexRecent(maxEvents: policy.lullStep))
+        } catch {
+            logger.warning("indexing the recent tier at shutdown failed; it moves after the next start", metadata: ["error": "\(error)"])
         }
     }
 }

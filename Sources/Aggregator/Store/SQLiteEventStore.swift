@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import Metrics
 import Shared
 import Synchronization
 
@@ -14,10 +16,17 @@ package final class SQLiteEventStore: EventStore {
     private let lastCommit = Atomic<Int64>(0)
     private let commitsInFlight = Atomic<Int>(0)
 
+    private let logger: Logger
+    private static let unreadableBatches = Counter(label: "citywatch_store_unreadable_batches_total")
+
     /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
     /// existing database for queries only (tools, tests beside a running server).
-    package init(path: String, readOnly: Bool = false) throws(StoreError) {
+    package init(
+        path: String, readOnly: Bool = false, maxRecentEvents: Int = 5_000_000, logger: Logger = Logger(label: "citywatch.store")
+    ) throws(StoreError) {
         self.path = path
+        self.maxRecentEvents = maxRecentEvents
+        self.logger = logger
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.readonly = readOnly
@@ -35,6 +44,7 @@ package final class SQLiteEventStore: EventStore {
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
             }
             try Self.migrator.migrate(pool)
+            recentEvents.store(try pool.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) FROM recent_batches") ?? 0 }, ordering: .relaxed)
         } catch {
             throw Self.mapped(error)
         }
@@ -62,67 +72,94 @@ package final class SQLiteEventStore: EventStore {
                 try db.execute(sql: statement)
             }
         }
+        migrator.registerMigration("v4") { db in
+            for statement in StoreSchema.batchRecentTier() { try db.execute(sql: statement) }
+        }
         return migrator
     }
 
-    /// Appends to the recent tier, which has no index (migration v3): the commit skips what is
-    /// already stored itself. (A plain VALUES insert: `INSERT … SELECT … WHERE NOT EXISTS` would be
-    /// a multi-row statement, which inside the group commit's savepoint writes every page it
-    /// touches to a statement journal first; that halved the commit rate.)
-    private static let insertEvent =
-        "INSERT INTO events_recent (\(StoreSchema.eventInsertColumns)) VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", ")))"
+    /// The indexer's insert: a row already indexed (which the commit's check prevents) is dropped,
+    /// not a failure that would stop every later move.
+    private static let insertIndexed = """
+        INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns))
+            VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING
+        """
+
+    private static let insertRecent = """
+        INSERT INTO recent_batches (agent_id, batch_seq, received_at_ms, event_count, first_event_id, last_event_id,
+            first_capture_ms, last_capture_ms, cameras, event_ids, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     /// Events of a batch already stored, in either tier. Indexed: one range probe of its unique
     /// index when the ids increase (as the decoder requires, docs/PROTOCOL.md), else a probe per id
-    /// (a store does not rely on its caller for that). Recent: only within the row ids of the
-    /// agent's `recent_ranges` that overlap the batch's ids (none when ids grow).
-    private static func alreadyStored(_ rows: [EventRow], increasing: Bool, agent: String, in db: Database) throws -> Set<Int64> {
-        guard let low = rows.lazy.map(\.eventID).min(), let high = rows.lazy.map(\.eventID).max() else { return [] }
+    /// (a store does not rely on its caller for that). Recent: the id lists of the agent's batches
+    /// whose ids overlap the batch's (none when ids grow, as a live stream's do; a resend, or a
+    /// backlog shipped highest severity first, overlaps).
+    private static func alreadyStored(_ ids: [Int64], increasing: Bool, agent: String, in db: Database) throws -> Set<Int64> {
+        guard let low = ids.min(), let high = ids.max() else { return [] }
         var found: Set<Int64>
         if increasing {
             found = Set(try Int64.fetchAll(
                 db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ? AND event_id BETWEEN ? AND ?", arguments: [agent, low, high]))
         } else {
             let statement = try db.cachedStatement(sql: "SELECT 1 FROM events_indexed WHERE agent_id = ? AND event_id = ?")
-            found = Set(try rows.map(\.eventID).filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
+            found = Set(try ids.filter { try Bool.fetchOne(statement, arguments: [agent, $0]) ?? false })
         }
-        // Spool lanes ship the highest severity first, so a backlog's batches overlap earlier ranges
-        // of their agent: each overlap costs a scan of that range's rows (a batch's worth, by row id).
-        let spans = try Row.fetchAll(
-            try db.cachedStatement(
-                sql: "SELECT first_row_id, last_row_id FROM recent_ranges WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?"),
-            arguments: [agent, low, high])
-        let inSpan = try db.cachedStatement(
-            sql: "SELECT event_id FROM events_recent WHERE row_id BETWEEN ? AND ? AND agent_id = ? AND event_id BETWEEN ? AND ?")
-        for span in spans {
-            found.formUnion(try Int64.fetchAll(inSpan, arguments: [span["first_row_id"] as Int64, span["last_row_id"] as Int64, agent, low, high]))
+        let overlapping = try db.cachedStatement(
+            sql: "SELECT event_ids FROM recent_batches WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?")
+        var wanted: Set<Int64>?
+        for packed in try Data.fetchAll(overlapping, arguments: [agent, low, high]) {
+            if wanted == nil { wanted = Set(ids) }
+            try RecentBatch.forEachID(in: [UInt8](packed)) { id in
+                if id >= low, id <= high, wanted!.contains(id) { found.insert(id) }
+            }
         }
         return found
     }
 
+    /// Events waiting in the recent tier (kept by this process: commits add, moves and retention
+    /// subtract), for the cap on it.
+    private let recentEvents = Atomic<Int>(0)
+    /// Past this many events waiting to be indexed, commits are refused as unavailable (503 with
+    /// Retry-After: agents keep the batches in their spools) until the indexer catches up, so a
+    /// sustained overload cannot grow the recent tier without bound.
+    package let maxRecentEvents: Int
+
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
         commitsInFlight.add(1, ordering: .relaxed)
         defer { commitsInFlight.subtract(1, ordering: .relaxed) }
-        let rows = EventRow.rows(of: batch)
+        let waiting = recentEvents.load(ordering: .relaxed)
+        guard waiting < maxRecentEvents else {
+            throw .unavailable("\(waiting) events wait to be indexed (the cap is \(maxRecentEvents)); retry later")
+        }
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
-        let outcome = try await group.commit(events: rows.count) { db in
+        let ids = batch.events.map { Int64(bitPattern: $0.id) }
+        let increasing = zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }
+        // The whole batch's record, built before waiting for the writer; the writer rebuilds it
+        // only when some events turn out to be stored already.
+        let whole = ids.isEmpty ? nil : try RecentBatch(batch, kept: increasing ? Array(ids.indices) : Self.ascendingFirstOccurrences(ids))
+        let outcome = try await group.commit(events: ids.count) { db in
             try db.execute(
                 sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [agent, seq, now, rows.count])
+                arguments: [agent, seq, now, ids.count])
             guard db.changesCount == 1 else {
                 let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
-            let statement = try db.cachedStatement(sql: Self.insertEvent)
-            let increasing = zip(rows, rows.dropFirst()).allSatisfy { $0.eventID < $1.eventID }
-            let known = try Self.alreadyStored(rows, increasing: increasing, agent: agent, in: db)
-            let inserted = try SQLiteRowInserter.insert(rows, with: statement, skipping: known, repeatsPossible: !increasing, in: db)
-            if let span = inserted.span {
-                try db.cachedStatement(
-                    sql: "INSERT INTO recent_ranges (agent_id, first_event_id, last_event_id, first_row_id, last_row_id) VALUES (?, ?, ?, ?, ?)"
-                ).execute(arguments: [agent, span.lowEventID, span.highEventID, span.firstRowID, span.lastRowID])
+            let known = try Self.alreadyStored(ids, increasing: increasing, agent: agent, in: db)
+            var record = whole
+            if !known.isEmpty {
+                let kept = Self.ascendingFirstOccurrences(ids, skipping: known)
+                record = kept.isEmpty ? nil : try RecentBatch(batch, kept: kept)
             }
+            if let r = record {
+                try db.cachedStatement(sql: Self.insertRecent).execute(arguments: [
+                    r.agentID, Int64(bitPattern: r.batchSeq), r.receivedAtMs, r.eventCount, r.firstEventID, r.lastEventID,
+                    r.firstCaptureMs, r.lastCaptureMs, r.cameras, Data(r.eventIDs), Data(r.events),
+                ])
+            }
+            let stored = record?.eventCount ?? 0
             let committed = try Int64.fetchOne(
                 db,
                 sql: """
@@ -134,50 +171,77 @@ package final class SQLiteEventStore: EventStore {
                         evicted_events = evicted_events + excluded.evicted_events
                     RETURNING committed_seq
                     """,
-                arguments: [agent, seq, now, version, inserted.count, evicted]) ?? seq
-            return .committed(storedEvents: inserted.count, committedSeq: UInt64(bitPattern: committed), alreadyStored: inserted.skipped)
+                arguments: [agent, seq, now, version, stored, evicted]) ?? seq
+            // Events stored by another batch, in the batch's order (a repeat inside the batch of an
+            // id stored here is dropped, not listed: nothing else stored it).
+            let skipped = known.isEmpty ? [] : ids.filter { known.contains($0) }.map { UInt64(bitPattern: $0) }
+            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
         }.get()
+        if case .committed(let stored, _, _) = outcome { recentEvents.add(stored, ordering: .relaxed) }
         lastCommit.max(now, ordering: .relaxed)
         return outcome
     }
 
-    /// Moves up to `maxEvents` of the oldest rows of the recent tier into the indexed table in one
-    /// transaction (`RecentIndexer`); returns how many moved.
+    /// Indices of `ids` in ascending id order, each id once (its first occurrence), leaving out
+    /// `skipping`.
+    private static func ascendingFirstOccurrences(_ ids: [Int64], skipping: Set<Int64> = []) -> [Int] {
+        var seen = Set<Int64>()
+        return ids.indices.filter { !skipping.contains(ids[$0]) && seen.insert(ids[$0]).inserted }.sorted { ids[$0] < ids[$1] }
+    }
+
+    /// Moves the oldest batches of the recent tier, about `maxEvents` events (whole batches, at
+    /// least one), into the indexed table in one transaction (`RecentIndexer`); returns how many
+    /// events left the recent tier.
     package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
-        try await run { db in
-            // Row ids grow with arrival, so the oldest `maxEvents` rows end at the first one's id plus
-            // `maxEvents` - 1 (fewer when retention left gaps): one lookup, not a walk over the rows.
-            guard let first = try Int64.fetchOne(db, sql: "SELECT min(row_id) FROM events_recent") else {
-                // Retention may have emptied the tier around the indexer.
-                try db.execute(sql: "DELETE FROM recent_ranges")
-                return 0
+        let (moved, unreadable) = try await run { db -> (Int, [String]) in
+            var through: Int64?
+            var events = 0
+            for row in try Row.fetchAll(db, sql: "SELECT row_id, event_count FROM recent_batches ORDER BY row_id LIMIT 10000") {
+                let count: Int = row["event_count"]
+                if through != nil, events + count > maxEvents { break }
+                through = row["row_id"]
+                events += count
             }
-            let last = first + Int64(max(1, maxEvents)) - 1
-            // A row already indexed (which the commit's check prevents) is dropped, not a failure
-            // that would stop every later move.
-            try db.execute(
-                sql: """
-                    INSERT INTO events_indexed (\(StoreSchema.eventInsertColumns))
-                    SELECT \(StoreSchema.eventInsertColumns) FROM events_recent WHERE row_id <= ? ORDER BY row_id
-                    ON CONFLICT DO NOTHING
-                    """,
-                arguments: [last])
-            try db.execute(sql: "DELETE FROM events_recent WHERE row_id <= ?", arguments: [last])
-            let moved = db.changesCount
-            // Every row of these ranges has moved (rows at or below `last` all did).
-            try db.execute(sql: "DELETE FROM recent_ranges WHERE last_row_id <= ?", arguments: [last])
-            return moved
+            guard let through else { return (0, []) }
+            let insert = try db.cachedStatement(sql: Self.insertIndexed)
+            var unreadable: [String] = []
+            let batches = try Row.fetchCursor(
+                db, sql: "SELECT row_id, agent_id, batch_seq, received_at_ms, cameras, events FROM recent_batches WHERE row_id <= ? ORDER BY row_id",
+                arguments: [through])
+            while let batch = try batches.next() {
+                let rows: [EventRow]
+                do {
+                    rows = try Self.rows(ofRecentBatch: batch)
+                } catch {
+                    let rowID: Int64 = batch["row_id"]
+                    try db.execute(
+                        sql: "INSERT INTO recent_batches_unreadable SELECT *, ? FROM recent_batches WHERE row_id = ?", arguments: ["\(error)", rowID])
+                    unreadable.append("row \(rowID): \(error)")
+                    continue
+                }
+                _ = try SQLiteRowInserter.insert(rows, with: insert, in: db)
+            }
+            try db.execute(sql: "DELETE FROM recent_batches WHERE row_id <= ?", arguments: [through])
+            return (events, unreadable)
         }
+        recentEvents.subtract(moved, ordering: .relaxed)
+        for problem in unreadable {
+            Self.unreadableBatches.increment()
+            logger.error("a recent batch could not be read; kept in recent_batches_unreadable", metadata: ["batch": "\(problem)"])
+        }
+        return moved
     }
 
     /// What waits in the recent tier.
     package func recentBacklog() async throws(StoreError) -> RecentBacklog {
         let backlog = try await read { db in
-            // Row ids are handed out in order and only the oldest rows move, so the span of row
-            // ids is the count without a scan; retention deleting inside it makes it an upper
-            // bound (0 stays exact).
+            // One small record per batch (the blobs are not read).
             let row = try Row.fetchOne(
-                db, sql: "SELECT max(row_id) - min(row_id) + 1 AS n, (SELECT received_at_ms FROM events_recent ORDER BY row_id LIMIT 1) AS t FROM events_recent")
+                db,
+                sql: """
+                    SELECT coalesce(sum(event_count), 0) AS n, (SELECT received_at_ms FROM recent_batches ORDER BY row_id LIMIT 1) AS t
+                    FROM recent_batches
+                    """)
             let count: Int = row?["n"] ?? 0
             let oldest: Int64? = row?["t"]
             return (count, oldest)
@@ -187,39 +251,12 @@ package final class SQLiteEventStore: EventStore {
             commitsInFlight: commitsInFlight.load(ordering: .relaxed))
     }
 
+    /// Retention took `count` events out of the recent tier.
+    func recentDeleted(_ count: Int) { recentEvents.subtract(count, ordering: .relaxed) }
+
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
         try await read { db in
             try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]).map { UInt64(bitPattern: $0) }
-        }
-    }
-
-    package func events(_ query: EventQuery) async throws(StoreError) -> [StoredEvent] {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
-            conditions.append(condition)
-            arguments.append(value)
-        }
-        if let v = query.fromMs { add("capture_time_ms >= ?", v) }
-        if let v = query.toMs { add("capture_time_ms < ?", v) }
-        if let v = query.agent { add("agent_id = ?", v) }
-        if let v = query.camera { add("camera_id = ?", v) }
-        if let v = query.district { add("district_id = ?", v) }
-        if let v = query.kind { add("kind = ?", v) }
-        if let after = query.after {
-            conditions.append("(capture_time_ms, agent_id, event_id) > (?, ?, ?)")
-            arguments += [after.captureTimeMs, after.agentID, Int64(bitPattern: after.eventID)]
-        }
-        if let before = query.before {
-            conditions.append("(capture_time_ms, agent_id, event_id) < (?, ?, ?)")
-            arguments += [before.captureTimeMs, before.agentID, Int64(bitPattern: before.eventID)]
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, agent_id DESC, event_id DESC"
-        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
-        let sqlArguments = StatementArguments(arguments)
-        return try await read { db in
-            try EventRow.fetchAll(db, sql: sql, arguments: sqlArguments).map { try $0.stored() }
         }
     }
 
@@ -227,65 +264,6 @@ package final class SQLiteEventStore: EventStore {
         _ = try await run { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    package func eventCount() async throws(StoreError) -> Int {
-        try await read { db in try Int.fetchOne(db, sql: StoreSchema.countSQL) ?? 0 }
-    }
-
-    package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
-        try await run { db in
-            try db.execute(
-                sql: "DELETE FROM batches WHERE (agent_id, batch_seq) IN (SELECT agent_id, batch_seq FROM batches WHERE received_at_ms < ? LIMIT ?)",
-                arguments: [cutoffMs, limit])
-            return db.changesCount
-        }
-    }
-
-    package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
-        try await run { db in
-            var deleted = 0
-            for table in StoreSchema.eventTables where deleted < limit {
-                try db.execute(
-                    sql: "DELETE FROM \(table) WHERE row_id IN (SELECT row_id FROM \(table) WHERE capture_time_ms < ? ORDER BY capture_time_ms LIMIT ?)",
-                    arguments: [cutoffMs, limit - deleted])
-                deleted += db.changesCount
-            }
-            return deleted
-        }
-    }
-
-    package func shrink(toBytes maxBytes: Int64, limit: Int) async throws(StoreError) -> Int {
-        var size = try await sizeBytes()
-        guard size > maxBytes else { return 0 }
-        var remaining = try await eventCount()
-        var deleted = 0
-        while deleted < limit, size > maxBytes, remaining > 0 {
-            // Delete the share of events that the excess is of the size (at least one, at most a
-            // chunk): steps shrink as the store nears its cap instead of overshooting by a chunk.
-            let excess = Double(size - maxBytes) / Double(size)
-            let step = min(RetentionService.chunk, limit - deleted, max(1, Int((Double(remaining) * excess).rounded(.up))))
-            // The oldest `step` events of both tiers (a late backlog may sit in the recent one):
-            // everything captured up to the step-th oldest time (ties included).
-            let n = try await run { db in
-                guard let through = try Int64.fetchOne(
-                    db, sql: "SELECT capture_time_ms FROM events ORDER BY capture_time_ms LIMIT 1 OFFSET ?", arguments: [step - 1])
-                    ?? Int64.fetchOne(db, sql: "SELECT max(capture_time_ms) FROM events")
-                else { return 0 }
-                var n = 0
-                for table in StoreSchema.eventTables {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE capture_time_ms <= ?", arguments: [through])
-                    n += db.changesCount
-                }
-                return n
-            }
-            if n == 0 { break }
-            deleted += n
-            remaining -= n
-            size = try await sizeBytes()
-        }
-        return deleted
-    }
-
-    /// Pages in use (free pages are reused by new rows, so they do not count).
     package func agents() async throws(StoreError) -> [AgentRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY agent_id").map { row in
@@ -296,27 +274,7 @@ package final class SQLiteEventStore: EventStore {
         }
     }
 
-    package func lastEventTimes() async throws(StoreError) -> [String: Int64] {
-        try await read { db in
-            // One index probe per camera (events_camera_time), not a scan, and the recent tier.
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: StoreSchema.lastEventTimesSQL)
-                .map { ($0["camera_id"] as String, $0["t"] as Int64) })
-        }
-    }
-
-    package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
-        try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT (capture_time_ms / 3600000) * 3600000 AS hour, district_id, kind, count(*) AS n FROM events
-                    WHERE capture_time_ms >= ? AND capture_time_ms < ? GROUP BY hour, district_id, kind ORDER BY hour, district_id, kind
-                    """,
-                arguments: [fromMs, toMs]
-            ).map { HourlyCount(hourMs: $0["hour"], district: $0["district_id"], kind: $0["kind"], count: $0["n"]) }
-        }
-    }
-
+    /// Pages in use (free pages are reused by new rows, so they do not count).
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
@@ -335,11 +293,11 @@ package final class SQLiteEventStore: EventStore {
         try? pool.close()
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await pool.write(body) } catch { throw Self.mapped(error) }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await pool.read(body) } catch { throw Self.mapped(error) }
     }
 

@@ -2,43 +2,32 @@ import GRDB
 import GRDBSQLite
 
 /// Inserts event rows through SQLite's own bind calls on GRDB's prepared statement. GRDB's
-/// `StatementArguments` box every value in an existential array; on the commit path that was a
-/// fifth of the store's CPU time (`bench ingest`, profiled), for the same statement and values.
+/// `StatementArguments` box every value in an existential array; when commits inserted rows
+/// (before migration v4) that was a fifth of the store's CPU time (`bench ingest`, profiled), for
+/// the same statement and values. The indexer inserts through it now.
 struct SQLiteRowInserter {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// What an insert did.
-    struct Inserted {
-        var count = 0
-        /// Event ids of the rows not inserted because they were already stored (a repeat within
-        /// `rows` of an id inserted here is not listed).
-        var skipped: [UInt64] = []
-        /// The inserted rows' smallest and largest event id and first and last row id (nil: none).
-        var span: (lowEventID: Int64, highEventID: Int64, firstRowID: Int64, lastRowID: Int64)?
-    }
-
-    /// Runs `statement` (the events INSERT, columns in `EventRow.columns` order) once per row
-    /// whose event id is not in `skipping` (rows its ON CONFLICT clause, if any, ignores count as
-    /// skipped too). `repeatsPossible`: the ids may repeat within `rows` (they do not increase);
-    /// a repeat of an id inserted here is dropped without being reported (it is not stored by
-    /// another batch: the callers' "already stored" list would hide the stored copy).
-    static func insert(
-        _ rows: [EventRow], with statement: Statement, skipping: Set<Int64> = [], repeatsPossible: Bool = false, in db: Database
-    ) throws -> Inserted {
+    /// Runs `statement` (an events INSERT, columns in `EventRow.columns` order) once per row;
+    /// returns how many rows it inserted (rows its ON CONFLICT clause, if any, ignores are not).
+    static func insert(_ rows: [EventRow], with statement: Statement, in db: Database) throws -> Int {
         let s = statement.sqliteStatement
-        var result = Inserted()
-        var seen = Set<Int64>()
+        var inserted = 0
         for r in rows {
-            if skipping.contains(r.eventID) {
-                result.skipped.append(UInt64(bitPattern: r.eventID))
-                continue
-            }
-            if repeatsPossible, !seen.insert(r.eventID).inserted { continue }
             sqlite3_reset(s)
             var i: Int32 = 0
             func text(_ v: String?) {
                 i += 1
-                if let v { sqlite3_bind_text(s, i, v, -1, transient) } else { sqlite3_bind_null(s, i) }
+                guard var v else { sqlite3_bind_null(s, i); return }
+                // The string's own UTF-8 with its length: passing a `String` as a C string copies
+                // it into a new array first (3 % of a commit, perf). SQLite copies it (transient).
+                v.withUTF8 { bytes in
+                    if let base = bytes.baseAddress {
+                        sqlite3_bind_text(s, i, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+                    } else {
+                        sqlite3_bind_text(s, i, "", 0, transient)  // a null pointer would bind NULL
+                    }
+                }
             }
             func int(_ v: Int64?) {
                 i += 1
@@ -55,20 +44,10 @@ struct SQLiteRowInserter {
                 sqlite3_reset(s)
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
             }
-            guard sqlite3_changes(db.sqliteConnection) > 0 else {
-                result.skipped.append(UInt64(bitPattern: r.eventID))
-                continue
-            }
-            result.count += 1
-            let rowID = sqlite3_last_insert_rowid(db.sqliteConnection)
-            if let span = result.span {
-                result.span = (min(span.lowEventID, r.eventID), max(span.highEventID, r.eventID), span.firstRowID, rowID)
-            } else {
-                result.span = (r.eventID, r.eventID, rowID, rowID)
-            }
+            inserted += Int(sqlite3_changes(db.sqliteConnection))
         }
         sqlite3_reset(s)
         sqlite3_clear_bindings(s)
-        return result
+        return inserted
     }
 }

@@ -119,19 +119,62 @@ enum StoreSchema {
         ]
     }
 
-    /// SQLite: the two tables behind the `events` view, oldest events first. Writes name them (a
-    /// UNION ALL view takes no DELETE).
-    static let eventTables = ["events_indexed", "events_recent"]
+    /// SQLite's migration v4: the recent tier keeps one row per batch (`RecentBatch`), not one
+    /// per event. A commit then writes one record and the batch's body instead of a 22-column row
+    /// per event, which bounded the one writer (`bench ingest`); the indexer expands batches into
+    /// `events_indexed`. The v3 tier's rows move into the indexed table during the upgrade.
+    /// The `events` view is the indexed table alone: SQL sees an event once the indexer has moved
+    /// it (within `RecentIndexingPolicy.maxLagMs`, sooner in a lull); the store's own queries read
+    /// both tiers.
+    static func batchRecentTier() -> [String] {
+        [
+            "DROP VIEW events",
+            """
+            INSERT INTO events_indexed (\(eventInsertColumns))
+                SELECT \(eventInsertColumns) FROM events_recent WHERE true ORDER BY row_id ON CONFLICT DO NOTHING
+            """,
+            "DROP TABLE events_recent",
+            "DROP TABLE recent_ranges",
+            recentBatchesTable("recent_batches"),
+            // The duplicate check's probe: an agent's batches whose ids reach up to the new batch's.
+            "CREATE INDEX recent_batches_agent ON recent_batches (agent_id, last_event_id)",
+            // Where the indexer puts a batch it cannot read (never expected: it would be a bug or
+            // corruption), so that one bad row does not stop every later move.
+            recentBatchesTable("recent_batches_unreadable", extra: ",\n    error TEXT NOT NULL"),
+            "CREATE VIEW events AS SELECT row_id, \(eventInsertColumns) FROM events_indexed",
+        ]
+    }
 
-    static let countSQL = "SELECT (SELECT count(*) FROM events_indexed) + (SELECT count(*) FROM events_recent)"
+    private static func recentBatchesTable(_ name: String, extra: String = "") -> String {
+        """
+        CREATE TABLE \(name) (
+            row_id INTEGER PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            batch_seq INTEGER NOT NULL,
+            received_at_ms INTEGER NOT NULL,
+            event_count INTEGER NOT NULL,
+            first_event_id INTEGER NOT NULL,
+            last_event_id INTEGER NOT NULL,
+            first_capture_ms INTEGER NOT NULL,
+            last_capture_ms INTEGER NOT NULL,
+            cameras TEXT NOT NULL,
+            event_ids BLOB NOT NULL,
+            events BLOB NOT NULL\(extra)
+        )
+        """
+    }
+
+    /// SQLite: every stored event, both tiers.
+    static let countSQL = "SELECT (SELECT count(*) FROM events_indexed) + (SELECT coalesce(sum(event_count), 0) FROM recent_batches)"
 
     /// Per camera, the latest capture time in either tier (the indexed one through its index, the
-    /// recent one by a scan of its backlog).
+    /// recent one from each batch's camera list).
     static let lastEventTimesSQL = """
         SELECT camera_id, max(t) AS t FROM (
             SELECT camera_id, max(capture_time_ms) AS t FROM events_indexed GROUP BY camera_id
             UNION ALL
-            SELECT camera_id, max(capture_time_ms) AS t FROM events_recent GROUP BY camera_id
+            SELECT json_extract(c.value, '$[0]') AS camera_id, max(json_extract(c.value, '$[2]')) AS t
+                FROM recent_batches, json_each(recent_batches.cameras) AS c GROUP BY 1
         ) AS latest GROUP BY camera_id
         """
 

@@ -176,13 +176,20 @@ import TestSupport
         let entries = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(!entries.isEmpty && entries.allSatisfy { ($0["events"] as? Int ?? 0) > 0 }, "\(listed.stdout)")
 
-        // A dead letter whose cause was fixed (its camera is known): requeued, it is delivered.
+        await box.cleanUp()
+
+        // A dead letter whose cause was fixed (its camera is known): requeued, it is delivered. The
+        // agent now runs only known cameras: a batch is refused whole (403), so with cam-9-99 still
+        // running, the requeued events could share its batches and be dead-lettered again.
+        let fixedBox = try Box(endpointPort: aggregator.port, pki: aggregator.pki, cameras: #"  - {id: cam-1-02, source: "synthetic:walkers"}"#)
+        try await fixedBox.start()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let fixed = (1...5).map { Event(id: UInt64(now) * 1000 + UInt64($0), cameraID: "cam-1-01", kind: .intrusion, captureTimeMs: now - 1_000) }
         let name = "batch-42.zst"
-        let letters = box.directory.appendingPathComponent("state/dead-letters")
+        let letters = fixedBox.directory.appendingPathComponent("state/dead-letters")
+        try FileManager.default.createDirectory(at: letters, withIntermediateDirectories: true)
         try Data(try BatchEncoder().encode(EventBatch(agentID: "agent-1", batchSeq: 42, events: fixed))).write(to: letters.appendingPathComponent(name))
-        let requeued = try box.cli(["spool", "requeue", name, "--json"])
+        let requeued = try fixedBox.cli(["spool", "requeue", name, "--json"])
         #expect(requeued.status == 0 && requeued.stdout.contains(#""events":5"#), "\(requeued.stdout) \(requeued.stderr)")
         #expect(!FileManager.default.fileExists(atPath: letters.appendingPathComponent(name).path), "requeued means removed")
         let stored = try await eventually(.seconds(90)) {
@@ -194,11 +201,11 @@ import TestSupport
         }
         #expect(stored, "the requeued events reach the store once")
 
-        let bad = try box.cli(["spool", "requeue", "../etc/passwd"])
+        let bad = try fixedBox.cli(["spool", "requeue", "../etc/passwd"])
         #expect(bad.status == 1 && bad.stderr.contains("not a dead-letter file name"), "\(bad.stderr)")
-        let neither = try box.cli(["spool", "requeue"])
+        let neither = try fixedBox.cli(["spool", "requeue"])
         #expect(neither.status != 0 && neither.stderr.contains("--all"))
-        await box.cleanUp()
+        await fixedBox.cleanUp()
         await aggregator.cleanUp()
     }
 

@@ -1,5 +1,7 @@
+@testable import Aggregator
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -102,14 +104,14 @@ final class AggregatorFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// (event ids, rows) of `agent` in the SQLite store, read beside the running server.
+    /// (event ids, rows) of `agent` in the SQLite store, both tiers in one snapshot, read beside
+    /// the running server.
     func storedEvents(agent: String) throws -> (ids: Set<Int64>, rows: Int) {
-        let out = try ProcessRunner.runTool("/usr/bin/python3", [
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); [print(r[0]) for r in c.execute('SELECT event_id FROM events WHERE agent_id=?', (sys.argv[2],))]",
-            databasePath, agent,
-        ])
-        let ids = out.stdout.split(separator: "\n").compactMap { Int64($0) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader = try DatabaseQueue(path: databasePath, configuration: configuration)
+        defer { try? reader.close() }
+        let ids = try reader.read { db in try SQLiteEventStore.storedEventIDs(db, agent: agent) }
         return (Set(ids), ids.count)
     }
 

@@ -126,7 +126,7 @@ import TestSupport
         let enter = geteuid() == 0 ? ["-m"] : ["-U", "-m", "--preserve-credentials"]
         let counted = try ProcessRunner.runTool("/usr/bin/nsenter", ["-t", "\(pid)"] + enter + [
             "/usr/bin/python3", "-c",
-            "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute('SELECT (SELECT count(*) FROM events), (SELECT committed_seq FROM agents)').fetchone())",
+            "import sqlite3,sys; c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(c.execute('SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(event_count), 0) FROM recent_batches), (SELECT committed_seq FROM agents)').fetchone())",
             "\(volume)/events.sqlite",
         ])
         #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "(3010, 2)", "\(counted.stderr)")

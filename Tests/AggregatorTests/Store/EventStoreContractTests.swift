@@ -110,7 +110,7 @@ extension PostgresServer {
         let (store, cleanUp) = try await kind.make()
         var generator = Self.generator(seed: 7)
         var batch = Self.batch(&generator, seq: UInt64(Int64.max), count: 400)
-        batch.events[0].id = UInt64.max
+        batch.events[0].id = UInt64(Int64.max)  // the largest id the wire carries, out of order
         batch.events[1].trackID = UInt64(Int64.max) + 5
         batch.events[2].snapshot = "snapshots/cam-1/2026-11-29T08:00:00Z.jpg"
         batch.events[3].zone = nil
@@ -213,9 +213,9 @@ extension PostgresServer {
         let hourly = try await store.hourlyCounts(fromMs: 0, toMs: .max)
         #expect(before[0].count == 200 && before[1].count == all.filter { $0.cameraID == camera }.count)
 
-        // The oldest 150 move (the whole first batch, half the second).
-        #expect(try await store.indexRecent(maxEvents: 150) == 150)
-        #expect(try await store.recentBacklog() == RecentBacklog(events: 50, oldestReceivedMs: 2, lastCommitMs: 2))
+        // Whole batches move, oldest first: the first (the second would pass the step of 150).
+        #expect(try await store.indexRecent(maxEvents: 150) == 100)
+        #expect(try await store.recentBacklog() == RecentBacklog(events: 100, oldestReceivedMs: 2, lastCommitMs: 2))
         #expect(try await answers() == before)
         #expect(try await store.lastEventTimes() == latest)
         #expect(try await store.hourlyCounts(fromMs: 0, toMs: .max) == hourly)
@@ -227,7 +227,7 @@ extension PostgresServer {
         third.districts.append("north")
         #expect(try await store.commit(third) == .committed(storedEvents: 10, committedSeq: 3, alreadyStored: [first.events[99].id]))
 
-        #expect(try await store.indexRecent(maxEvents: 1_000) == 60)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 110)
         #expect(try await store.indexRecent(maxEvents: 1_000) == 0)
         #expect(try await store.recentBacklog().events == 0)
         #expect(try await store.recentBacklog().oldestReceivedMs == nil)
@@ -237,10 +237,15 @@ extension PostgresServer {
         #expect(Set(onCamera.map(\.event)) == Set((all + third.events.dropLast()).filter { $0.cameraID == camera }))
         #expect(onCamera.count == before[1].count + third.events.dropLast().filter { $0.cameraID == camera }.count)
 
-        // A store does not rely on ids increasing: unsorted ids, one above Int64.max, and an
-        // indexed duplicate in the middle are still probed one by one.
+        // An id the wire could not carry (above Int64.max) cannot be kept in a batch record:
+        // refused whole, nothing stored, the sequence not taken.
+        var huge = EventStoreContractTests.batch(&generator, seq: 5, count: 2)
+        huge.events[1].id = UInt64.max
+        await #expect(throws: StoreError.self) { try await store.commit(huge) }
+        #expect(try await store.committedSequence(agent: "agent-1") == 3)
+        // A store does not rely on ids increasing: unsorted ids and an indexed duplicate in the
+        // middle are still probed one by one.
         var unsorted = EventStoreContractTests.batch(&generator, seq: 5, count: 4)
-        unsorted.events[1].id = UInt64.max
         unsorted.events.insert(second.events[10], at: 2)
         unsorted.districts.append("north")
         unsorted.events.swapAt(0, 3)
@@ -265,10 +270,11 @@ extension PostgresServer {
         await cleanUp()
     }
 
-    /// The recent tier has no unique index since migration v3: the commit finds what it already
-    /// holds through `recent_ranges`. Rows a v2 database held before the upgrade, rows committed
-    /// after it, and an id repeated inside one batch are all stored once.
-    @Test func sqlite_recentTierWithoutIndexes_storesEachEventOnce_alsoAcrossTheV3Upgrade() async throws {
+    /// Since migration v4 the recent tier keeps batches, and the commit finds what it already
+    /// holds through their id lists. Rows a v3 database held in its recent tier move into the
+    /// indexed table at the upgrade; they, rows committed after it, and an id repeated inside one
+    /// batch are all stored once.
+    @Test func sqlite_batchRecentTier_storesEachEventOnce_alsoAcrossTheV4Upgrade() async throws {
         func distinctEvents(_ path: String) async throws -> Int {
             let reader = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
             defer { try? reader.close() }
@@ -280,19 +286,22 @@ extension PostgresServer {
         var generator = EventStoreContractTests.generator(seed: 12)
         let old = EventStoreContractTests.batch(&generator, seq: 1, count: 50)
         do {
-            // A v2 database with `old` in its recent tier, as v2's commit left it.
+            // A v3 database with `old` in its recent tier, as v3's commit left it.
             let pool = try DatabasePool(path: path)
-            try SQLiteEventStore.migrator.migrate(pool, upTo: "v2")
+            try SQLiteEventStore.migrator.migrate(pool, upTo: "v3")
             try await pool.write { db in
                 let columns = EventRow.columns.joined(separator: ", "), marks = EventRow.columns.map { _ in "?" }.joined(separator: ", ")
                 let insert = try db.makeStatement(sql: "INSERT INTO events_recent (\(columns)) VALUES (\(marks))")
-                #expect(try SQLiteRowInserter.insert(EventRow.rows(of: old), with: insert, in: db).count == 50)
+                #expect(try SQLiteRowInserter.insert(EventRow.rows(of: old), with: insert, in: db) == 50)
+                try db.execute(
+                    sql: "INSERT INTO recent_ranges SELECT agent_id, min(event_id), max(event_id), min(row_id), max(row_id) FROM events_recent GROUP BY agent_id")
             }
             try pool.close()
         }
         let store = try SQLiteEventStore(path: path)
         #expect(try await store.eventCount() == 50)
-        #expect(try await store.recentBacklog().events == 50)
+        #expect(try await store.recentBacklog().events == 0, "the upgrade moved them")
+        #expect(try await distinctEvents(path) == 50)
 
         func resent(_ seq: UInt64, new count: Int, plus events: [Event]) -> IngestedBatch {
             var batch = EventStoreContractTests.batch(&generator, seq: seq, count: count)
@@ -306,8 +315,8 @@ extension PostgresServer {
         let fresh = EventStoreContractTests.batch(&generator, seq: 3, count: 5)
         #expect(try await store.commit(fresh) == .committed(storedEvents: 5, committedSeq: 3))
         // From after it, twice in one batch.
-        #expect(try await store.commit(resent(4, new: 2, plus: [fresh.events[1], fresh.events[1]]))
-            == .committed(storedEvents: 2, committedSeq: 4, alreadyStored: [fresh.events[1].id, fresh.events[1].id]))
+        let fourth = resent(4, new: 2, plus: [fresh.events[1], fresh.events[1]])
+        #expect(try await store.commit(fourth) == .committed(storedEvents: 2, committedSeq: 4, alreadyStored: [fresh.events[1].id, fresh.events[1].id]))
         // A new id twice in one batch: stored once, and not reported as stored by another batch.
         var twice = EventStoreContractTests.batch(&generator, seq: 5, count: 1)
         twice.events.append(twice.events[0])
@@ -317,32 +326,32 @@ extension PostgresServer {
         #expect(try await store.commit(resent(6, new: 0, plus: fresh.events))
             == .committed(storedEvents: 0, committedSeq: 6, alreadyStored: fresh.events.map(\.id)))
         #expect(try await store.eventCount() == 63)
-        #expect(try await distinctEvents(path) == 63, "no event twice while recent")
+        #expect(try await store.recentBacklog().events == 13)
+        #expect(try await store.events(EventQuery(limit: 1_000)).count == 63, "no event twice while recent")
 
-        // Half indexed: a batch whose events sit in both tiers is caught in both.
-        #expect(try await store.indexRecent(maxEvents: 55) == 55)
-        let across = [old.events[49]] + fresh.events  // old 49 indexed, fresh ones still recent
+        // Half indexed (batches 2 and 3): a batch whose events sit in both tiers is caught in both.
+        #expect(try await store.indexRecent(maxEvents: 10) == 10)
+        let across = [old.events[49], fresh.events[0]] + fourth.events.prefix(2)
         #expect(try await store.commit(resent(7, new: 1, plus: across))
             == .committed(storedEvents: 1, committedSeq: 7, alreadyStored: across.map(\.id)))
-        #expect(try await store.indexRecent(maxEvents: 1_000) == 9)
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 4)
         #expect(try await store.commit(resent(8, new: 0, plus: fresh.events))
             == .committed(storedEvents: 0, committedSeq: 8, alreadyStored: fresh.events.map(\.id)))
         await store.close()
         let check = try DatabaseQueue(path: path)
         let counts = try await check.read { db in
             try [
-                "SELECT count(*) FROM recent_ranges", "SELECT count(*) FROM events",
+                "SELECT count(*) FROM recent_batches", "SELECT count(*) FROM events",
                 "SELECT count(*) FROM (SELECT DISTINCT agent_id, event_id FROM events)",
-                "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'events_recent' AND type = 'index'",
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('events_recent', 'recent_ranges')",
             ].map { try Int.fetchOne(db, sql: $0) ?? -1 }
         }
-        #expect(counts == [0, 64, 64, 0], "ranges left, events, distinct events, indexes on the recent tier")
+        #expect(counts == [0, 64, 64, 0], "recent batches left, events, distinct events, v3 tables left")
         try check.close()
     }
 
-    /// Retention can empty the recent tier behind the indexer; new rows then reuse row ids that
-    /// stale ranges still name. A stale range costs only an exact check: what retention deleted is
-    /// stored again when resent, what is stored is not stored twice.
+    /// Retention can empty the recent tier behind the indexer (new batches then reuse its row
+    /// ids): what retention deleted is stored again when resent, what is stored is not stored twice.
     @Test func sqlite_recentTierEmptiedByRetention_reusedRowIds_stayExact() async throws {
         let (made, cleanUp) = try await StoreKind.sqlite.make()
         let store = try #require(made as? SQLiteEventStore)
@@ -370,25 +379,28 @@ extension PostgresServer {
         let (made, cleanUp) = try await StoreKind.sqlite.make()
         let store = try #require(made as? SQLiteEventStore)
         var generator = EventStoreContractTests.generator()
-        let batches = (1...20).map { EventStoreContractTests.batch(&generator, seq: UInt64($0), count: 500) }
-        // The newer half indexed, the older half (a late backlog) in the recent tier.
-        for batch in batches[10...] { _ = try await store.commit(batch) }
-        #expect(try await store.indexRecent(maxEvents: 10_000) == 5_000)
-        for batch in batches[..<10] { _ = try await store.commit(batch) }
-        let all = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs)
-        #expect(all.count == 10_000)
+        // Enough rows that deleting the oldest frees whole pages of the time-ordered indexes.
+        let batches = (1...30).map { EventStoreContractTests.batch(&generator, seq: UInt64($0), count: 1_000) }
+        // The newer ones indexed, the two oldest (a late backlog) in the recent tier.
+        for batch in batches[2...] { _ = try await store.commit(batch) }
+        #expect(try await store.indexRecent(maxEvents: 100_000) == 28_000)
+        for batch in batches[..<2] { _ = try await store.commit(batch) }
+        let all = batches.flatMap(\.events).map(\.captureTimeMs).sorted()
+        #expect(try await store.eventCount() == all.count)
         let before = try await store.sizeBytes()
         var settings = RetentionSettings()
         settings.maxAgeDays = 36500
         settings.maxBytes = before / 2
-        let shrinking = RetentionService(store: store, settings: settings, now: { all.max()! }, logger: Logger(label: "test"))
+        let shrinking = RetentionService(store: store, settings: settings, now: { all.last! }, logger: Logger(label: "test"))
         #expect(await shrinking.sweep() > 0)
         #expect(try await store.sizeBytes() <= before / 2)
-        // Oldest first: what is left is the newest part.
-        let remaining = try await store.events(EventQuery(limit: 10_000)).map(\.event.captureTimeMs)
-        #expect(remaining.count < all.count)
-        #expect(remaining.min()! >= all.sorted()[all.count - remaining.count])
-        #expect(remaining.max() == all.max())
+        // Oldest first: what is left is the newest part, the late backlog gone with the oldest.
+        let remaining = try await store.eventCount()
+        #expect(remaining > 0 && remaining < all.count)
+        let oldest = try await store.events(EventQuery(limit: 1, ascending: true)).first?.event.captureTimeMs
+        #expect(try #require(oldest) >= all[all.count - remaining])
+        #expect(try await store.events(EventQuery(limit: 1)).first?.event.captureTimeMs == all.last)
+        #expect(try await store.recentBacklog().events == 0)
         await cleanUp()
     }
 

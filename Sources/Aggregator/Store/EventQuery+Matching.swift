@@ -1,0 +1,38 @@
+/// The query's filters and order applied to rows in Swift, for events that SQL cannot filter
+/// (the SQLite store's recent tier keeps batches as blobs). Same semantics as the SQL the stores
+/// build: text compares by its UTF-8 bytes (SQLite's BINARY collation), event ids as the signed
+/// 64-bit values stored.
+extension EventQuery {
+    func matches(_ row: EventRow) -> Bool {
+        if let v = fromMs, row.captureTimeMs < v { return false }
+        if let v = toMs, row.captureTimeMs >= v { return false }
+        if let v = agent, !Self.same(row.agentID, v) { return false }
+        if let v = camera, !Self.same(row.cameraID, v) { return false }
+        if let v = district, !Self.same(row.districtID, v) { return false }
+        if let v = kind, !Self.same(row.kind, v) { return false }
+        if let after, Self.compare(row, after) <= 0 { return false }
+        if let before, Self.compare(row, before) >= 0 { return false }
+        return true
+    }
+
+    /// Whether `a` comes before `b` in this query's order.
+    func precedes(_ a: EventRow, _ b: EventRow) -> Bool {
+        let order = Self.compare((a.captureTimeMs, a.agentID, a.eventID), (b.captureTimeMs, b.agentID, b.eventID))
+        return ascending ? order < 0 : order > 0
+    }
+
+    private static func compare(_ row: EventRow, _ cursor: EventCursor) -> Int {
+        compare((row.captureTimeMs, row.agentID, row.eventID), (cursor.captureTimeMs, cursor.agentID, Int64(bitPattern: cursor.eventID)))
+    }
+
+    /// Byte equality (Swift's `==` on strings is canonical equivalence, SQL's is not).
+    private static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+
+    /// -1, 0 or 1 as (capture time, agent, event id) `a` sorts before, with or after `b`.
+    private static func compare(_ a: (Int64, String, Int64), _ b: (Int64, String, Int64)) -> Int {
+        if a.0 != b.0 { return a.0 < b.0 ? -1 : 1 }
+        if !same(a.1, b.1) { return a.1.utf8.lexicographicallyPrecedes(b.1.utf8) ? -1 : 1 }
+        if a.2 != b.2 { return a.2 < b.2 ? -1 : 1 }
+        return 0
+    }
+}
