@@ -190,39 +190,83 @@ package final class SQLiteEventStore: EventStore {
     }
 
     /// Moves the oldest batches of the recent tier, about `maxEvents` events (whole batches, at
-    /// least one), into the indexed table in one transaction (`RecentIndexer`); returns how many
-    /// events left the recent tier.
+    /// least one), into the indexed table (`RecentIndexer`); returns how many events left the
+    /// recent tier. Batches are decoded on a reader, beside commits, and only inserted on the
+    /// writer, so a move holds the writer for the inserts alone; chunks of `chunkEvents` go in
+    /// one transaction each, the next chunk decoding while the writer inserts the last.
     package func indexRecent(maxEvents: Int) async throws(StoreError) -> Int {
-        let (moved, unreadable) = try await run { db -> (Int, [String]) in
-            var through: Int64?
+        let wanted = max(1, maxEvents)
+        do {
+            var moved = 0, taken = 0
+            var pending = try await decodeOldest(after: 0, maxEvents: min(Self.chunkEvents, wanted), atLeastOne: true)
+            while let last = pending.last {
+                taken += pending.reduce(0) { $0 + $1.events }
+                let next = min(Self.chunkEvents, wanted - taken), after = last.rowID
+                async let prefetch = next > 0 ? decodeOldest(after: after, maxEvents: next) : []
+                moved += try await insertDecoded(pending)
+                pending = try await prefetch
+            }
+            return moved
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Events per transaction of a move.
+    static let chunkEvents = 10_000
+
+    /// A recent batch read and decoded for the indexer (`rows` nil: it did not read back).
+    private struct DecodedBatch: Sendable {
+        var rowID: Int64
+        var events: Int
+        var rows: [EventRow]?
+        var error: String?
+    }
+
+    /// The oldest recent batches after `rowID`, up to `maxEvents` events (`atLeastOne`: the first
+    /// batch even if it has more).
+    private func decodeOldest(after rowID: Int64, maxEvents: Int, atLeastOne: Bool = false) async throws(StoreError) -> [DecodedBatch] {
+        try await read { db in
+            var batches: [DecodedBatch] = []
             var events = 0
-            for row in try Row.fetchAll(db, sql: "SELECT row_id, event_count FROM recent_batches ORDER BY row_id LIMIT 10000") {
-                let count: Int = row["event_count"]
-                if through != nil, events + count > maxEvents { break }
-                through = row["row_id"]
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT row_id, agent_id, batch_seq, received_at_ms, event_count, cameras, events FROM recent_batches WHERE row_id > ? ORDER BY row_id",
+                arguments: [rowID])
+            while events < maxEvents, let batch = try cursor.next() {
+                let count: Int = batch["event_count"]
+                if events + count > maxEvents, !(atLeastOne && batches.isEmpty) { break }
                 events += count
+                var decoded = DecodedBatch(rowID: batch["row_id"], events: count)
+                do { decoded.rows = try Self.rows(ofRecentBatch: batch) } catch { decoded.error = "\(error)" }
+                batches.append(decoded)
             }
-            guard let through else { return (0, []) }
+            return batches
+        }
+    }
+
+    /// Inserts decoded batches into the indexed table and deletes them from the recent tier, in one
+    /// transaction; a batch retention deleted meanwhile is skipped, one that did not read back is
+    /// set aside in `recent_batches_unreadable`. Returns the events that left the recent tier.
+    private func insertDecoded(_ batches: [DecodedBatch]) async throws(StoreError) -> Int {
+        let (moved, unreadable) = try await run { db -> (Int, [String]) in
             let insert = try db.cachedStatement(sql: Self.insertIndexed)
+            var moved = 0
             var unreadable: [String] = []
-            let batches = try Row.fetchCursor(
-                db, sql: "SELECT row_id, agent_id, batch_seq, received_at_ms, cameras, events FROM recent_batches WHERE row_id <= ? ORDER BY row_id",
-                arguments: [through])
-            while let batch = try batches.next() {
-                let rows: [EventRow]
-                do {
-                    rows = try Self.rows(ofRecentBatch: batch)
-                } catch {
-                    let rowID: Int64 = batch["row_id"]
+            for batch in batches {
+                if let error = batch.error {
                     try db.execute(
-                        sql: "INSERT INTO recent_batches_unreadable SELECT *, ? FROM recent_batches WHERE row_id = ?", arguments: ["\(error)", rowID])
-                    unreadable.append("row \(rowID): \(error)")
-                    continue
+                        sql: "INSERT INTO recent_batches_unreadable SELECT *, ? FROM recent_batches WHERE row_id = ?", arguments: [error, batch.rowID])
                 }
-                _ = try SQLiteRowInserter.insert(rows, with: insert, in: db)
+                try db.execute(sql: "DELETE FROM recent_batches WHERE row_id = ?", arguments: [batch.rowID])
+                guard db.changesCount == 1 else { continue }
+                moved += batch.events
+                if let rows = batch.rows {
+                    _ = try SQLiteRowInserter.insert(rows, with: insert, in: db)
+                } else {
+                    unreadable.append("row \(batch.rowID): \(batch.error ?? "")")
+                }
             }
-            try db.execute(sql: "DELETE FROM recent_batches WHERE row_id <= ?", arguments: [through])
-            return (events, unreadable)
+            return (moved, unreadable)
         }
         recentEvents.subtract(moved, ordering: .relaxed)
         for problem in unreadable {

@@ -73,7 +73,9 @@ extension Attributes {
 
     static func appendJSONString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        func special(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+        // Over the string's own buffer when it has one (the generic UTF-8 view walk cost a tenth).
+        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: special) } ?? s.utf8.contains(where: special)) {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return
