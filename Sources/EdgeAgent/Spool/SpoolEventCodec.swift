@@ -6,8 +6,8 @@ import SwiftProtobuf
 ///
 /// Format 1 kept each event as a one-event wire batch, in columns. Decoding that cost the shipper
 /// about 8 µs per event, two fifths of its CPU while draining a backlog (`perf` during `bench
-/// drain`): columns pay off for many events, not for one. A row through the same protobuf library
-/// is a fraction of that.
+/// drain`): columns pay off for many events, not for one. Rows are written with the protobuf
+/// library and read by `SpoolEventReader`, which parses them by hand (why: see there).
 enum SpoolEventCodec {
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -48,7 +48,11 @@ enum SpoolEventCodec {
     /// what this codec never writes or the wire would refuse, which the spool counts as a corrupt
     /// record.
     static func decode(id: UInt64, _ bytes: ArraySlice<UInt8>) throws -> Event {
-        let m = try Citywatch_Spool_V1_SpoolEvent(serializedBytes: bytes)
+        try event(id: id, SpoolEventReader.read(bytes))
+    }
+
+    /// The event a parsed row describes (the checks of `decode`).
+    static func event(id: UInt64, _ m: SpoolEventReader.Row) throws -> Event {
         guard m.lifecycleBack < id else { throw Invalid(description: "lifecycle before event id 1") }
         guard Int(m.phase) < EventPhase.allCases.count else { throw Invalid(description: "phase \(m.phase)") }
         guard let severity = Severity(rank: Int(m.severity)) else { throw Invalid(description: "severity \(m.severity)") }
@@ -62,21 +66,22 @@ enum SpoolEventCodec {
             box = BoundingBox(xUnits: UInt16(m.box[0]), yUnits: UInt16(m.box[1]), widthUnits: UInt16(m.box[2]), heightUnits: UInt16(m.box[3]))
         }
         var attributes = Attributes()
+        attributes.reserveCapacity(m.attributes.count)
         for a in m.attributes {
             guard attributes[a.key] == nil else { throw Invalid(description: "attribute \(a.key) twice") }
             switch a.value {
-            case .intValue(let v): attributes[a.key] = .int(v)
-            case .doubleValue(let v): attributes[a.key] = .double(v)
-            case .boolValue(let v): attributes[a.key] = .bool(v)
-            case .stringValue(let v): attributes[a.key] = .string(v)
+            case .int(let v): attributes.appendUnchecked(key: a.key, value: .int(v))
+            case .double(let v): attributes.appendUnchecked(key: a.key, value: .double(Double(bitPattern: v)))
+            case .bool(let v): attributes.appendUnchecked(key: a.key, value: .bool(v))
+            case .string(let v): attributes.appendUnchecked(key: a.key, value: .string(v))
             case nil: throw Invalid(description: "attribute \(a.key) without a value")
             }
         }
         let event = Event(
             id: id, lifecycleID: id - m.lifecycleBack, cameraID: m.cameraID, kind: EventKind(rawValue: m.kind),
             phase: EventPhase.allCases[Int(m.phase)], captureTimeMs: m.captureTimeMs, agentTimeMs: agentTime, trackID: m.trackID,
-            box: box, zone: m.hasZone ? m.zone : nil, confidence: Confidence(permille: UInt16(m.confidencePermille)),
-            severity: severity, attributes: attributes, snapshot: m.hasSnapshot ? m.snapshot : nil)
+            box: box, zone: m.zone, confidence: Confidence(permille: UInt16(m.confidencePermille)),
+            severity: severity, attributes: attributes, snapshot: m.snapshot)
         // What the aggregator would refuse (empty names, over-long strings, NaN ...; as format 1's
         // decoder did): skipped here alone, not found by the shipper's encoder, which would have to
         // dead-letter the whole batch. The checks above are only those it cannot make on an `Event`.

@@ -23,11 +23,11 @@ public struct Attributes: Sendable, Hashable {
     }
 
     /// Appends without checking for an existing key; for decoders that check uniqueness themselves.
-    mutating func appendUnchecked(key: String, value: AttributeValue) {
+    package mutating func appendUnchecked(key: String, value: AttributeValue) {
         entries.append((key, value))
     }
 
-    mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
+    package mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
 
     /// Equal when both hold the same keys with the same values, in any order: attributes are a
     /// map, and JSON, for one, does not keep key order.
