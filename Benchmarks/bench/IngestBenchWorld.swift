@@ -102,8 +102,7 @@ struct IngestBenchWorld {
 
     /// The store's own rates for these rows, in-process (events/s): `commit`, committed by SQLite's
     /// one writer or by 8 concurrent PostgreSQL committers (its pool's size), into the recent tier;
-    /// `index`, then moved into the indexed table by `indexRecent` steps as `RecentIndexer` does
-    /// (nil for PostgreSQL, which commits straight into it);
+    /// `index`, then moved into the indexed table by `indexRecent` steps as `RecentIndexer` does;
     /// `sustained`, both in turn (what the store keeps up with when nothing is left to lulls).
     struct Ceiling {
         var commit: Double
@@ -137,8 +136,8 @@ struct IngestBenchWorld {
         let seconds = (clock.now - started).seconds
         let indexing = clock.now
         var moved = 0
-        if let sqlite = store as? SQLiteEventStore {
-            while case let n = try await sqlite.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
+        if let tier = store as? any RecentTierStore {
+            while case let n = try await tier.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
         }
         let indexSeconds = moved > 0 ? (clock.now - indexing).seconds : 0
         let stored = Double(try await store.eventCount())
@@ -146,11 +145,14 @@ struct IngestBenchWorld {
         return Ceiling(commit: stored / seconds, index: moved > 0 ? Double(moved) / indexSeconds : nil, sustained: stored / (seconds + indexSeconds))
     }
 
-    /// Seconds until the SQLite store at `target` has nothing left in its recent tier (the running
+    /// Seconds until the store at `target` has nothing left in its recent tier (the running
     /// aggregator's indexer moved it all), polled every 50 ms for at most ten minutes.
     func untilIndexed(_ target: Target) async throws -> Double {
-        guard case .sqlite(let path) = target else { return 0 }  // PostgreSQL commits into its one table
-        let store = try SQLiteEventStore(path: path, readOnly: true)
+        let store: any RecentTierStore
+        switch target {
+        case .sqlite(let path): store = try SQLiteEventStore(path: path, readOnly: true)
+        case .postgres: store = try await target.open() as! any RecentTierStore  // both stores have the tier
+        }
         defer { Task { await store.close() } }
         let clock = ContinuousClock()
         let started = clock.now

@@ -164,9 +164,8 @@ struct ServeCommand: AsyncParsableCommand {
             host: configuration.metrics.host, port: configuration.metrics.port, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
-        // Only the SQLite store has a recent tier to index.
         let indexer: [ServiceGroupConfiguration.ServiceConfiguration] =
-            (store as? SQLiteEventStore).map { [.init(service: RecentIndexer(store: $0, now: now, logger: logger))] } ?? []
+            (store as? any RecentTierStore).map { [.init(service: RecentIndexer(store: $0, now: now, logger: logger))] } ?? []
         let watchdog = AggregatorWatchdog(
             store: store, notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
             trapHangup: configuration.scenarios.directory == nil, logger: logger)

@@ -1,22 +1,30 @@
 import Foundation
 import Logging
+import Metrics
 import NIOSSL
 import PostgresNIO
 import Shared
+import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool. A batch is committed
-/// by one statement (batch record, events, agent row), so it is atomic and costs one round trip;
-/// the server's `synchronous_commit` (on by default) makes it durable before the ack.
-///
-/// One `events` table, no recent tier (the SQLite store's, docs/CONFIG-AGGREGATOR.md): concurrent
-/// committers already overlap their index work here, and moving rows between tables cost more
-/// than it saved (measured with the tier, 18dc182: moves 23.6k events/s, sustained 17k/s).
+/// in one transaction into the recent tier of batches (migration v2, the same as SQLite's v4:
+/// `PostgresEventStore+RecentTier.swift`); the server's `synchronous_commit` makes it durable
+/// before the ack. An indexer expands the batches into `events`.
 ///
 /// The pool runs in a task the store owns, from `open` to `close`.
-package final class PostgresEventStore: EventStore {
-    private let client: PostgresClient
+package final class PostgresEventStore: RecentTierStore {
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
+    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
+    let lastCommit = Atomic<Int64>(0)
+    let commitsInFlight = Atomic<Int>(0)
+    /// Events waiting in the recent tier: set from the database by every `recentBacklog` (other
+    /// aggregators sharing it move and commit too), raised by this process's commits in between.
+    let recentEvents = Atomic<Int>(0)
+    /// Past this many events waiting to be indexed, commits are refused as unavailable.
+    package let maxRecentEvents = 5_000_000
+    static let unreadableBatches = Counter(label: "citywatch_store_unreadable_batches_total")
     /// A bound on waiting for a pooled connection or a statement: past it the agent gets 503 and
     /// retries, instead of the request hanging while the server is away.
     private let timeout: Duration
@@ -50,94 +58,6 @@ package final class PostgresEventStore: EventStore {
         return store
     }
 
-    private static let commitSQL = """
-        WITH b AS (
-            INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES ($1, $2, $3, $4)
-            ON CONFLICT DO NOTHING RETURNING 1
-        ), e AS (
-            INSERT INTO events (\(StoreSchema.eventInsertColumns))
-            SELECT $1, t.event_id, t.lifecycle_id, $2, t.camera_id, t.district_id, t.kind, t.phase, t.severity, t.severity_rank,
-                   t.capture_time_ms, t.agent_time_ms, $3, t.track_id,
-                   CASE WHEN t.has_box THEN t.box_x END, CASE WHEN t.has_box THEN t.box_y END,
-                   CASE WHEN t.has_box THEN t.box_w END, CASE WHEN t.has_box THEN t.box_h END,
-                   CASE WHEN t.has_zone THEN t.zone END, t.confidence_permille, t.attributes,
-                   CASE WHEN t.has_snapshot THEN t.snapshot END
-            FROM unnest($7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int4[],
-                        $15::int8[], $16::int8[], $17::int8[], $18::bool[], $19::int4[], $20::int4[], $21::int4[], $22::int4[],
-                        $23::bool[], $24::text[], $25::int4[], $26::text[], $27::bool[], $28::text[])
-                AS t(event_id, lifecycle_id, camera_id, district_id, kind, phase, severity, severity_rank,
-                     capture_time_ms, agent_time_ms, track_id, has_box, box_x, box_y, box_w, box_h,
-                     has_zone, zone, confidence_permille, attributes, has_snapshot, snapshot)
-            WHERE EXISTS (SELECT 1 FROM b)
-            ON CONFLICT DO NOTHING RETURNING event_id
-        ), a AS (
-            INSERT INTO agents (agent_id, committed_seq, last_seen_ms, agent_version, batches, events, evicted_events)
-            SELECT $1, $2, $3, $5, 1, (SELECT count(*) FROM e), $6 WHERE EXISTS (SELECT 1 FROM b)
-            ON CONFLICT (agent_id) DO UPDATE SET
-                committed_seq = greatest(agents.committed_seq, excluded.committed_seq), last_seen_ms = excluded.last_seen_ms,
-                agent_version = excluded.agent_version, batches = agents.batches + 1, events = agents.events + excluded.events,
-                evicted_events = agents.evicted_events + excluded.evicted_events
-            RETURNING committed_seq
-        )
-        SELECT (SELECT count(*) FROM b)::int8, (SELECT count(*) FROM e)::int8, (SELECT committed_seq FROM a),
-               (SELECT committed_seq FROM agents WHERE agent_id = $1),
-               -- The events that were already stored (only computed when some were).
-               CASE WHEN EXISTS (SELECT 1 FROM b) AND (SELECT count(*) FROM e) < $4 THEN
-                 (SELECT coalesce(array_agg(t.id ORDER BY t.n), '{}') FROM unnest($7::int8[]) WITH ORDINALITY AS t(id, n)
-                  WHERE NOT EXISTS (SELECT 1 FROM e WHERE e.event_id = t.id))
-               END
-        """
-
-    package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        let rows = EventRow.rows(of: batch)
-        var binds = PostgresBindings(capacity: 28)
-        binds.append(batch.agentID)
-        binds.append(Int64(bitPattern: batch.batchSeq))
-        binds.append(batch.receivedAtMs)
-        binds.append(Int32(clamping: rows.count))
-        binds.append(batch.agentVersion)
-        binds.append(Int64(clamping: batch.evicted.events))
-        binds.append(rows.map(\.eventID))
-        binds.append(rows.map(\.lifecycleID))
-        binds.append(rows.map(\.cameraID))
-        binds.append(rows.map(\.districtID))
-        binds.append(rows.map(\.kind))
-        binds.append(rows.map(\.phase))
-        binds.append(rows.map(\.severity))
-        binds.append(rows.map { Int32(clamping: $0.severityRank) })
-        binds.append(rows.map(\.captureTimeMs))
-        binds.append(rows.map(\.agentTimeMs))
-        binds.append(rows.map(\.trackID))
-        binds.append(rows.map { $0.boxX != nil })
-        binds.append(rows.map { Int32(clamping: $0.boxX ?? 0) })
-        binds.append(rows.map { Int32(clamping: $0.boxY ?? 0) })
-        binds.append(rows.map { Int32(clamping: $0.boxWidth ?? 0) })
-        binds.append(rows.map { Int32(clamping: $0.boxHeight ?? 0) })
-        binds.append(rows.map { $0.zone != nil })
-        binds.append(rows.map { $0.zone ?? "" })
-        binds.append(rows.map { Int32(clamping: $0.confidencePermille) })
-        binds.append(rows.map(\.attributes))
-        binds.append(rows.map { $0.snapshot != nil })
-        binds.append(rows.map { $0.snapshot ?? "" })
-        let query = PostgresQuery(unsafeSQL: Self.commitSQL, binds: binds)
-        let seq = Int64(bitPattern: batch.batchSeq)
-        let logger = self.logger
-        return try await bounded { client in
-            let row = try await client.query(query, logger: logger).collect().first
-            guard let (inserted, stored, committed, existing, skipped) = try row?.decode((Int64, Int64, Int64?, Int64?, [Int64]?).self) else {
-                throw StoreError.failed("commit returned no row")
-            }
-            guard inserted == 1 else {
-                // The statement's snapshot predates a concurrent commit of the same batch: that
-                // batch is committed either way, so its own sequence is a true answer.
-                return .duplicate(committedSeq: UInt64(bitPattern: existing ?? seq))
-            }
-            return .committed(
-                storedEvents: Int(stored), committedSeq: UInt64(bitPattern: committed ?? seq),
-                alreadyStored: (skipped ?? []).map { UInt64(bitPattern: $0) })
-        }
-    }
-
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
         try await value("SELECT committed_seq FROM agents WHERE agent_id = \(agent)", as: Int64.self).map { UInt64(bitPattern: $0) }
     }
@@ -155,25 +75,45 @@ package final class PostgresEventStore: EventStore {
         if let v = query.camera { add("camera_id", "=", v) }
         if let v = query.district { add("district_id", "=", v) }
         if let v = query.kind { add("kind", "=", v) }
+        // Text compares by its bytes (`COLLATE "C"`), as SQLite does and as the recent tier's
+        // events are merged in.
         if let after = query.after {
             binds.append(after.captureTimeMs)
             binds.append(after.agentID)
             binds.append(Int64(bitPattern: after.eventID))
-            conditions.append("(capture_time_ms, agent_id, event_id) > ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
+            conditions.append("(capture_time_ms, agent_id COLLATE \"C\", event_id) > ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
         }
         if let before = query.before {
             binds.append(before.captureTimeMs)
             binds.append(before.agentID)
             binds.append(Int64(bitPattern: before.eventID))
-            conditions.append("(capture_time_ms, agent_id, event_id) < ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
+            conditions.append("(capture_time_ms, agent_id COLLATE \"C\", event_id) < ($\(binds.count - 2), $\(binds.count - 1), $\(binds.count))")
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let order = query.ascending ? "capture_time_ms, agent_id, event_id" : "capture_time_ms DESC, agent_id DESC, event_id DESC"
-        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(max(1, min(query.limit, 10_000)))"
+        let order = query.ascending
+            ? "capture_time_ms, agent_id COLLATE \"C\", event_id" : "capture_time_ms DESC, agent_id COLLATE \"C\" DESC, event_id DESC"
+        let limit = max(1, min(query.limit, 10_000))
+        let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events \(filter) ORDER BY \(order) LIMIT \(limit)"
         let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
         let logger = self.logger
+        return try await snapshot { connection in
+            let indexed = try await connection.query(statement, logger: logger).collect().map { try EventRow(postgres: $0.makeRandomAccess()) }
+            let recent = try await Self.recentRows(connection, fromMs: query.fromMs, toMs: query.toMs, agent: query.agent, logger: logger)
+                .filter(query.matches)
+            let rows = recent.isEmpty ? indexed : Array((indexed + recent).sorted(by: query.precedes).prefix(limit))
+            return try rows.map { try $0.stored() }
+        }
+    }
+
+    /// Runs `body` in a REPEATABLE READ transaction: its queries see one snapshot, so an event
+    /// the indexer moves meanwhile is seen once (in one tier or the other).
+    private func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        let logger = self.logger
         return try await bounded { client in
-            try await client.query(statement, logger: logger).collect().map { try EventRow(postgres: $0.makeRandomAccess()).stored() }
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+                return try await body(connection)
+            }
         }
     }
 
@@ -182,7 +122,7 @@ package final class PostgresEventStore: EventStore {
     }
 
     package func eventCount() async throws(StoreError) -> Int {
-        Int(try await value("SELECT count(*) FROM events", as: Int64.self) ?? 0)
+        Int(try await value("SELECT (SELECT count(*) FROM events) + (SELECT coalesce(sum(event_count), 0) FROM recent_batches)::int8", as: Int64.self) ?? 0)
     }
 
     package func deleteBatchRecords(receivedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
@@ -193,12 +133,34 @@ package final class PostgresEventStore: EventStore {
             """)
     }
 
+    /// Indexed events first, then recent batches whose events are all past the cut, as long as
+    /// they fit in what is left of `limit` (a batch straddling the cut goes once indexed).
     package func deleteEvents(capturedBefore cutoffMs: Int64, limit: Int) async throws(StoreError) -> Int {
-        try await deleted("""
-            WITH d AS (DELETE FROM events WHERE row_id IN (
-                SELECT row_id FROM events WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit)) RETURNING 1)
-            SELECT count(*) FROM d
-            """)
+        let logger = self.logger
+        let (indexed, recent) = try await bounded { client in
+            try await client.withTransaction(logger: logger) { connection -> (Int, Int) in
+                let indexed = Int(try await connection.query("""
+                    WITH d AS (DELETE FROM events WHERE row_id IN (
+                        SELECT row_id FROM events WHERE capture_time_ms < \(cutoffMs) ORDER BY capture_time_ms LIMIT \(limit)) RETURNING 1)
+                    SELECT count(*) FROM d
+                    """, logger: logger).collect().first?.decode(Int64.self) ?? 0)
+                guard indexed < limit else { return (indexed, 0) }
+                var picked: [Int64] = []
+                var events = 0
+                for row in try await connection.query(
+                    "SELECT row_id, event_count FROM recent_batches WHERE last_capture_ms < \(cutoffMs) ORDER BY row_id FOR UPDATE SKIP LOCKED", logger: logger
+                ).collect() {
+                    let (rowID, count) = try row.decode((Int64, Int32).self)
+                    guard indexed + events + Int(count) <= limit else { break }
+                    picked.append(rowID)
+                    events += Int(count)
+                }
+                if !picked.isEmpty { try await connection.query("DELETE FROM recent_batches WHERE row_id = ANY(\(picked))", logger: logger) }
+                return (indexed, events)
+            }
+        }
+        recentEvents.subtract(recent, ordering: .relaxed)
+        return indexed + recent
     }
 
     /// Not offered: PostgreSQL keeps deleted rows' space in its files for reuse (only VACUUM FULL
@@ -226,9 +188,15 @@ package final class PostgresEventStore: EventStore {
         let logger = self.logger
         return try await bounded { client in
             var times: [String: Int64] = [:]
-            for try await (camera, time) in try await client.query("SELECT camera_id, max(capture_time_ms) FROM events GROUP BY camera_id", logger: logger)
-                .decode((String, Int64).self)
-            {
+            for try await (camera, time) in try await client.query(
+                """
+                SELECT camera_id, max(t)::int8 FROM (
+                    SELECT camera_id, max(capture_time_ms) AS t FROM events GROUP BY camera_id
+                    UNION ALL
+                    SELECT c->>0, max((c->>2)::int8) FROM recent_batches, jsonb_array_elements(cameras::jsonb) AS c GROUP BY 1
+                ) AS latest GROUP BY camera_id
+                """, logger: logger
+            ).decode((String, Int64).self) {
                 times[camera] = time
             }
             return times
@@ -237,21 +205,26 @@ package final class PostgresEventStore: EventStore {
 
     package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
         let logger = self.logger
-        return try await bounded { client in
-            try await client.query("""
+        return try await snapshot { connection in
+            let counts = try await connection.query("""
                 SELECT (capture_time_ms / 3600000) * 3600000 AS hour, district_id, kind, count(*) FROM events
-                WHERE capture_time_ms >= \(fromMs) AND capture_time_ms < \(toMs) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                WHERE capture_time_ms >= \(fromMs) AND capture_time_ms < \(toMs) GROUP BY 1, 2, 3
                 """, logger: logger)
                 .collect().map { row in
                     let (hour, district, kind, n) = try row.decode((Int64, String, String, Int64).self)
                     return HourlyCount(hourMs: hour, district: district, kind: kind, count: n)
                 }
+            let recent = try await Self.recentRows(connection, fromMs: fromMs, toMs: toMs, agent: nil, logger: logger)
+            return HourlyCount.adding(recent.filter { $0.captureTimeMs >= fromMs && $0.captureTimeMs < toMs }, to: counts)
         }
     }
 
     package func sizeBytes() async throws(StoreError) -> Int64 {
         try await value(
-            "SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents'))::int8",
+            """
+            SELECT (pg_total_relation_size('events') + pg_total_relation_size('batches') + pg_total_relation_size('agents')
+                + pg_total_relation_size('recent_batches'))::int8
+            """,
             as: Int64.self) ?? 0
     }
 
@@ -278,7 +251,7 @@ package final class PostgresEventStore: EventStore {
 
     /// Runs `body` with the pool, giving up after `timeout` (default: the store's; unavailable),
     /// mapping errors.
-    private func bounded<T: Sendable>(
+    func bounded<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws(StoreError) -> T {
         let client = self.client, timeout = timeout ?? self.timeout

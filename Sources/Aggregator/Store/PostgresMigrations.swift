@@ -8,7 +8,8 @@ import PostgresNIO
 enum PostgresMigrations {
     /// Append only: a published migration never changes.
     static let all: [(id: String, statements: [String])] = [
-        ("v1", StoreSchema.statements(bigint: "BIGINT", autoincrementKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"))
+        ("v1", StoreSchema.statements(bigint: "BIGINT", autoincrementKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")),
+        ("v2", StoreSchema.postgresBatchRecentTier()),
     ]
 
     /// An arbitrary, fixed key for `pg_advisory_xact_lock`.

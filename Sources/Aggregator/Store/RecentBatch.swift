@@ -94,7 +94,37 @@ struct RecentBatch: Sendable {
         try BatchDecoder(limits: storedLimits).decode(blob).events
     }
 
+    /// The event rows of a stored batch (its record's columns).
+    static func rows(agent: String, batchSeq: Int64, receivedAtMs: Int64, cameras: String, events blob: [UInt8]) throws -> [EventRow] {
+        let districts = try Self.districts(cameras)
+        let seq = UInt64(bitPattern: batchSeq)
+        return try events(of: blob).map {
+            EventRow($0, agentID: agent, batchSeq: seq, district: districts[$0.cameraID] ?? "", receivedAtMs: receivedAtMs)
+        }
+    }
+
     // MARK: Event ids
+
+    /// Indices of `ids` in ascending id order, each id once (its first occurrence), leaving out
+    /// `skipping`: the events of a batch that a record keeps.
+    static func ascendingFirstOccurrences(_ ids: [Int64], skipping: Set<Int64> = []) -> [Int] {
+        var seen = Set<Int64>()
+        return ids.indices.filter { !skipping.contains(ids[$0]) && seen.insert(ids[$0]).inserted }.sorted { ids[$0] < ids[$1] }
+    }
+
+    /// The ids of `ids` that the packed id lists hold (`packedLists`: recent batches of the agent
+    /// whose ids overlap `ids`' range).
+    static func stored(_ ids: [Int64], in packedLists: [[UInt8]]) throws(StoreError) -> Set<Int64> {
+        guard !packedLists.isEmpty, let low = ids.min(), let high = ids.max() else { return [] }
+        let wanted = Set(ids)
+        var found = Set<Int64>()
+        for packed in packedLists {
+            try forEachID(in: packed) { id in
+                if id >= low, id <= high, wanted.contains(id) { found.insert(id) }
+            }
+        }
+        return found
+    }
 
     /// Ascending ids as LEB128 deltas.
     static func packIDs(_ ascending: [Int64]) -> [UInt8] {

@@ -2,20 +2,30 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// Moves committed events from the SQLite store's recent tier into its indexed table, as
+/// A store whose commits land in a recent tier of batches that an indexer expands into the
+/// indexed table (both stores, docs/PROTOCOL.md "A recent tier of batches").
+package protocol RecentTierStore: EventStore {
+    /// What waits in the recent tier.
+    func recentBacklog() async throws(StoreError) -> RecentBacklog
+    /// Moves the oldest batches, about `maxEvents` events (whole batches, at least one), into the
+    /// indexed table; returns how many events left the recent tier.
+    func indexRecent(maxEvents: Int) async throws(StoreError) -> Int
+}
+
+/// Moves committed events from the store's recent tier into its indexed table, as
 /// `RecentIndexingPolicy` decides, until graceful shutdown. Then (ingest shuts down before it) a
 /// backlog of up to one lull step moves at once, so that SQL readers of a stopped aggregator see
 /// every event; a larger one waits in the recent tier, visible to the store's queries, and moves
 /// after the next start.
 struct RecentIndexer: Service {
-    let store: SQLiteEventStore
+    let store: any RecentTierStore
     var policy = RecentIndexingPolicy()
     let now: @Sendable () -> Int64
     let logger: Logger
     private let moved = Counter(label: "citywatch_store_indexed_events_total")
     private let waiting = Gauge(label: "citywatch_store_recent_events")
 
-    init(store: SQLiteEventStore, policy: RecentIndexingPolicy = RecentIndexingPolicy(), now: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(store: any RecentTierStore, policy: RecentIndexingPolicy = RecentIndexingPolicy(), now: @escaping @Sendable () -> Int64, logger: Logger) {
         self.store = store
         self.policy = policy
         self.now = now

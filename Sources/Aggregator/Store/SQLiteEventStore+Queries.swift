@@ -54,7 +54,7 @@ extension SQLiteEventStore {
 
     package func hourlyCounts(fromMs: Int64, toMs: Int64) async throws(StoreError) -> [HourlyCount] {
         try await read { db in
-            var counts = try Row.fetchAll(
+            let counts = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT (capture_time_ms / 3600000) * 3600000 AS hour, district_id, kind, count(*) AS n FROM events_indexed
@@ -63,19 +63,7 @@ extension SQLiteEventStore {
                 arguments: [fromMs, toMs]
             ).map { HourlyCount(hourMs: $0["hour"], district: $0["district_id"], kind: $0["kind"], count: $0["n"]) }
             let recent = try Self.recentRows(db, fromMs: fromMs, toMs: toMs, agent: nil)
-                .filter { $0.captureTimeMs >= fromMs && $0.captureTimeMs < toMs }
-            guard !recent.isEmpty else { return counts }
-            struct Key: Hashable { var hour: Int64, district: String, kind: String }
-            var sums: [Key: Int64] = [:]
-            for c in counts { sums[Key(hour: c.hourMs, district: c.district, kind: c.kind), default: 0] += c.count }
-            // SQL's integer division truncates toward zero, as Swift's does.
-            for r in recent { sums[Key(hour: r.captureTimeMs / 3_600_000 * 3_600_000, district: r.districtID, kind: r.kind), default: 0] += 1 }
-            counts = sums.map { HourlyCount(hourMs: $0.key.hour, district: $0.key.district, kind: $0.key.kind, count: $0.value) }
-            return counts.sorted {
-                if $0.hourMs != $1.hourMs { return $0.hourMs < $1.hourMs }
-                if $0.district != $1.district { return $0.district.utf8.lexicographicallyPrecedes($1.district.utf8) }
-                return $0.kind.utf8.lexicographicallyPrecedes($1.kind.utf8)
-            }
+            return HourlyCount.adding(recent.filter { $0.captureTimeMs >= fromMs && $0.captureTimeMs < toMs }, to: counts)
         }
     }
 
@@ -108,10 +96,8 @@ extension SQLiteEventStore {
     /// The event rows of a `recent_batches` row (agent_id, batch_seq, received_at_ms, cameras,
     /// events).
     static func rows(ofRecentBatch batch: Row) throws -> [EventRow] {
-        let districts = try RecentBatch.districts(batch["cameras"])
-        let agent: String = batch["agent_id"], seq = UInt64(bitPattern: batch["batch_seq"]), received: Int64 = batch["received_at_ms"]
-        return try RecentBatch.events(of: [UInt8](batch["events"] as Data)).map {
-            EventRow($0, agentID: agent, batchSeq: seq, district: districts[$0.cameraID] ?? "", receivedAtMs: received)
-        }
+        try RecentBatch.rows(
+            agent: batch["agent_id"], batchSeq: batch["batch_seq"], receivedAtMs: batch["received_at_ms"], cameras: batch["cameras"],
+            events: [UInt8](batch["events"] as Data))
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// The embedded store: one SQLite file through GRDB, WAL mode with `synchronous = FULL`, so a
 /// commit has reached the disk (WAL fsynced) before `commit` returns and the batch is acked.
 /// Readers see snapshots (WAL), so retention never deletes under a running query.
-package final class SQLiteEventStore: EventStore {
+package final class SQLiteEventStore: RecentTierStore {
     let path: String
     private let pool: DatabasePool
     private let group: SQLiteGroupCommit
@@ -107,13 +107,9 @@ package final class SQLiteEventStore: EventStore {
         }
         let overlapping = try db.cachedStatement(
             sql: "SELECT event_ids FROM recent_batches WHERE agent_id = ? AND last_event_id >= ? AND first_event_id <= ?")
-        var wanted: Set<Int64>?
-        for packed in try Data.fetchAll(overlapping, arguments: [agent, low, high]) {
-            if wanted == nil { wanted = Set(ids) }
-            try RecentBatch.forEachID(in: [UInt8](packed)) { id in
-                if id >= low, id <= high, wanted!.contains(id) { found.insert(id) }
-            }
-        }
+        // The range probe also finds ids between the batch's own (another lane's events).
+        found.formIntersection(ids)
+        found.formUnion(try RecentBatch.stored(ids, in: try Data.fetchAll(overlapping, arguments: [agent, low, high]).map { [UInt8]($0) }))
         return found
     }
 
@@ -128,17 +124,10 @@ package final class SQLiteEventStore: EventStore {
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
         commitsInFlight.add(1, ordering: .relaxed)
         defer { commitsInFlight.subtract(1, ordering: .relaxed) }
-        let waiting = recentEvents.load(ordering: .relaxed)
-        guard waiting < maxRecentEvents else {
-            throw .unavailable("\(waiting) events wait to be indexed (the cap is \(maxRecentEvents)); retry later")
-        }
+        let pending = try PendingCommit(batch, waiting: recentEvents.load(ordering: .relaxed), cap: maxRecentEvents)
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
-        let ids = batch.events.map { Int64(bitPattern: $0.id) }
-        let increasing = zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }
-        // The whole batch's record, built before waiting for the writer; the writer rebuilds it
-        // only when some events turn out to be stored already.
-        let whole = ids.isEmpty ? nil : try RecentBatch(batch, kept: increasing ? Array(ids.indices) : Self.ascendingFirstOccurrences(ids))
+        let ids = pending.ids
         let outcome = try await group.commit(events: ids.count) { db in
             try db.execute(
                 sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -147,12 +136,8 @@ package final class SQLiteEventStore: EventStore {
                 let committed = try Int64.fetchOne(db, sql: "SELECT committed_seq FROM agents WHERE agent_id = ?", arguments: [agent]) ?? seq
                 return .duplicate(committedSeq: UInt64(bitPattern: committed))
             }
-            let known = try Self.alreadyStored(ids, increasing: increasing, agent: agent, in: db)
-            var record = whole
-            if !known.isEmpty {
-                let kept = Self.ascendingFirstOccurrences(ids, skipping: known)
-                record = kept.isEmpty ? nil : try RecentBatch(batch, kept: kept)
-            }
+            let known = try Self.alreadyStored(ids, increasing: pending.increasing, agent: agent, in: db)
+            let record = try pending.record(known: known)
             if let r = record {
                 try db.cachedStatement(sql: Self.insertRecent).execute(arguments: [
                     r.agentID, Int64(bitPattern: r.batchSeq), r.receivedAtMs, r.eventCount, r.firstEventID, r.lastEventID,
@@ -172,21 +157,11 @@ package final class SQLiteEventStore: EventStore {
                     RETURNING committed_seq
                     """,
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
-            // Events stored by another batch, in the batch's order (a repeat inside the batch of an
-            // id stored here is dropped, not listed: nothing else stored it).
-            let skipped = known.isEmpty ? [] : ids.filter { known.contains($0) }.map { UInt64(bitPattern: $0) }
-            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: skipped)
+            return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: pending.alreadyStored(known: known))
         }.get()
         if case .committed(let stored, _, _) = outcome { recentEvents.add(stored, ordering: .relaxed) }
         lastCommit.max(now, ordering: .relaxed)
         return outcome
-    }
-
-    /// Indices of `ids` in ascending id order, each id once (its first occurrence), leaving out
-    /// `skipping`.
-    private static func ascendingFirstOccurrences(_ ids: [Int64], skipping: Set<Int64> = []) -> [Int] {
-        var seen = Set<Int64>()
-        return ids.indices.filter { !skipping.contains(ids[$0]) && seen.insert(ids[$0]).inserted }.sorted { ids[$0] < ids[$1] }
     }
 
     /// Moves the oldest batches of the recent tier, about `maxEvents` events (whole batches, at

@@ -145,23 +145,38 @@ enum StoreSchema {
         ]
     }
 
-    private static func recentBatchesTable(_ name: String, extra: String = "") -> String {
+    /// The recent tier's table (`RecentBatch`); `extra` adds columns. Published in SQLite's v4 and
+    /// PostgreSQL's v2: never change what it produces.
+    static func recentBatchesTable(
+        _ name: String, bigint: String = "INTEGER", blob: String = "BLOB", key: String = "INTEGER PRIMARY KEY", extra: String = ""
+    ) -> String {
         """
         CREATE TABLE \(name) (
-            row_id INTEGER PRIMARY KEY,
+            row_id \(key),
             agent_id TEXT NOT NULL,
-            batch_seq INTEGER NOT NULL,
-            received_at_ms INTEGER NOT NULL,
+            batch_seq \(bigint) NOT NULL,
+            received_at_ms \(bigint) NOT NULL,
             event_count INTEGER NOT NULL,
-            first_event_id INTEGER NOT NULL,
-            last_event_id INTEGER NOT NULL,
-            first_capture_ms INTEGER NOT NULL,
-            last_capture_ms INTEGER NOT NULL,
+            first_event_id \(bigint) NOT NULL,
+            last_event_id \(bigint) NOT NULL,
+            first_capture_ms \(bigint) NOT NULL,
+            last_capture_ms \(bigint) NOT NULL,
             cameras TEXT NOT NULL,
-            event_ids BLOB NOT NULL,
-            events BLOB NOT NULL\(extra)
+            event_ids \(blob) NOT NULL,
+            events \(blob) NOT NULL\(extra)
         )
         """
+    }
+
+    /// PostgreSQL's migration v2: the same batch tier as SQLite's v4 (commits store one row per
+    /// batch, the indexer expands them into `events`). Unlike SQLite, `events` stays a table.
+    static func postgresBatchRecentTier() -> [String] {
+        [
+            recentBatchesTable("recent_batches", bigint: "BIGINT", blob: "BYTEA", key: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+            "CREATE INDEX recent_batches_agent ON recent_batches (agent_id, last_event_id)",
+            recentBatchesTable(
+                "recent_batches_unreadable", bigint: "BIGINT", blob: "BYTEA", key: "BIGINT PRIMARY KEY", extra: ",\n    error TEXT NOT NULL"),
+        ]
     }
 
     /// SQLite: every stored event, both tiers.
