@@ -36,3 +36,46 @@ extension EventQuery {
         return 0
     }
 }
+
+/// A query's page built from the indexed table's page (SQL) and the recent tier's batches, which
+/// are visited in the order their capture ranges could reach the page (newest last capture first
+/// for newest-first queries, oldest first capture first otherwise): once the page is full and a
+/// batch's range lies beyond its last row, no later batch can place an event on it either, so
+/// the rest are not decoded.
+struct RecentPage {
+    let query: EventQuery
+    let limit: Int
+    /// In the query's order, at most `limit`.
+    private(set) var rows: [EventRow]
+
+    init(query: EventQuery, limit: Int, indexed: [EventRow]) {
+        self.query = query
+        self.limit = limit
+        rows = indexed
+    }
+
+    /// The SQL order in which to visit recent batches.
+    var batchOrder: String { query.ascending ? "first_capture_ms ASC" : "last_capture_ms DESC" }
+
+    /// The capture times a batch must overlap to hold a match: the range and the paging cursor.
+    var captureBounds: (lowest: Int64, highest: Int64) {
+        var lowest = query.fromMs ?? .min
+        var highest = Int64.max
+        if let to = query.toMs { highest = to == .min ? .min : to - 1 }  // toMs is exclusive
+        if let after = query.after { lowest = max(lowest, after.captureTimeMs) }
+        if let before = query.before { highest = min(highest, before.captureTimeMs) }
+        return (lowest, highest)
+    }
+
+    /// Whether a batch with these capture times could still place an event on the page.
+    func wants(firstCaptureMs: Int64, lastCaptureMs: Int64) -> Bool {
+        guard rows.count >= limit, let edge = rows.last else { return true }
+        return query.ascending ? firstCaptureMs <= edge.captureTimeMs : lastCaptureMs >= edge.captureTimeMs
+    }
+
+    mutating func add(_ batch: [EventRow]) {
+        let matching = batch.filter(query.matches)
+        guard !matching.isEmpty else { return }
+        rows = Array((rows + matching).sorted(by: query.precedes).prefix(limit))
+    }
+}

@@ -39,16 +39,20 @@ extension PostgresEventStore {
                 }
                 var known = Set<Int64>()
                 if let low = ids.min(), let high = ids.max() {
-                    let indexed: PostgresQuery = increasing
-                        ? "SELECT event_id FROM events WHERE agent_id = \(agent) AND event_id BETWEEN \(low) AND \(high)"
-                        : "SELECT event_id FROM events WHERE agent_id = \(agent) AND event_id = ANY(\(ids))"
-                    for row in try await connection.query(indexed, logger: logger).collect() { known.insert(try row.decode(Int64.self)) }
-                    known.formIntersection(ids)
+                    // The recent tier first, then the indexed table: each statement sees its own
+                    // snapshot (READ COMMITTED), and a move commits atomically, so a batch moved
+                    // between the two reads is found by the second; the other order could miss it.
                     let packed = try await connection.query(
                         "SELECT event_ids FROM recent_batches WHERE agent_id = \(agent) AND last_event_id >= \(low) AND first_event_id <= \(high)",
                         logger: logger
                     ).collect().map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
-                    known.formUnion(try RecentBatch.stored(ids, in: packed))
+                    known = try RecentBatch.stored(ids, in: packed)
+                    let indexed: PostgresQuery = increasing
+                        ? "SELECT event_id FROM events WHERE agent_id = \(agent) AND event_id BETWEEN \(low) AND \(high)"
+                        : "SELECT event_id FROM events WHERE agent_id = \(agent) AND event_id = ANY(\(ids))"
+                    var inIndexed = Set<Int64>()
+                    for row in try await connection.query(indexed, logger: logger).collect() { inIndexed.insert(try row.decode(Int64.self)) }
+                    known.formUnion(inIndexed.intersection(ids))
                 }
                 let record = try pending.record(known: known)
                 if let r = record {
@@ -150,21 +154,43 @@ extension PostgresEventStore {
                     }
                 }
                 guard !picked.isEmpty else { return (0, []) }
-                var rows: [EventRow] = []
                 var unreadable: [(Int64, String)] = []
+                var batches: [(rowID: Int64, rows: [EventRow])] = []
                 for row in try await connection.query(
                     "SELECT row_id, agent_id, batch_seq, received_at_ms, cameras, events FROM recent_batches WHERE row_id = ANY(\(picked))",
                     logger: logger
                 ).collect() {
                     let (rowID, agent, seq, received, cameras, blob) = try row.decode((Int64, String, Int64, Int64, String, ByteBuffer).self)
                     do {
-                        rows += try RecentBatch.rows(
-                            agent: agent, batchSeq: seq, receivedAtMs: received, cameras: cameras, events: Array(blob.readableBytesView))
+                        batches.append((rowID, try RecentBatch.rows(
+                            agent: agent, batchSeq: seq, receivedAtMs: received, cameras: cameras, events: Array(blob.readableBytesView))))
                     } catch {
                         unreadable.append((rowID, "\(error)"))
                     }
                 }
-                if !rows.isEmpty { try await connection.query(Self.insertRows(rows), logger: logger) }
+                let rows = batches.flatMap(\.rows)
+                if !rows.isEmpty {
+                    // A value the server refuses (say a NUL byte in a text field) fails the whole
+                    // insert: then each batch goes alone, and one that fails is set aside, so that
+                    // it cannot stop every later move.
+                    try await connection.query("SAVEPOINT move_all", logger: logger)
+                    do {
+                        try await connection.query(Self.insertRows(rows), logger: logger)
+                        try await connection.query("RELEASE SAVEPOINT move_all", logger: logger)
+                    } catch let error as PSQLError where error.code == .server {
+                        try await connection.query("ROLLBACK TO SAVEPOINT move_all", logger: logger)
+                        for batch in batches where !batch.rows.isEmpty {
+                            try await connection.query("SAVEPOINT move_one", logger: logger)
+                            do {
+                                try await connection.query(Self.insertRows(batch.rows), logger: logger)
+                                try await connection.query("RELEASE SAVEPOINT move_one", logger: logger)
+                            } catch let error as PSQLError where error.code == .server {
+                                try await connection.query("ROLLBACK TO SAVEPOINT move_one", logger: logger)
+                                unreadable.append((batch.rowID, "\(Self.mapped(error))"))
+                            }
+                        }
+                    }
+                }
                 for (rowID, error) in unreadable {
                     try await connection.query(
                         "INSERT INTO recent_batches_unreadable SELECT *, \(error) FROM recent_batches WHERE row_id = \(rowID)", logger: logger)
@@ -176,7 +202,7 @@ extension PostgresEventStore {
         recentEvents.subtract(moved, ordering: .relaxed)
         for problem in unreadable {
             Self.unreadableBatches.increment()
-            logger.error("a recent batch could not be read; kept in recent_batches_unreadable", metadata: ["batch": "\(problem)"])
+            logger.error("a recent batch could not be read or indexed; kept in recent_batches_unreadable", metadata: ["batch": "\(problem)"])
         }
         return moved
     }

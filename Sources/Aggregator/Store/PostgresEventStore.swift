@@ -98,10 +98,24 @@ package final class PostgresEventStore: RecentTierStore {
         let logger = self.logger
         return try await snapshot { connection in
             let indexed = try await connection.query(statement, logger: logger).collect().map { try EventRow(postgres: $0.makeRandomAccess()) }
-            let recent = try await Self.recentRows(connection, fromMs: query.fromMs, toMs: query.toMs, agent: query.agent, logger: logger)
-                .filter(query.matches)
-            let rows = recent.isEmpty ? indexed : Array((indexed + recent).sorted(by: query.precedes).prefix(limit))
-            return try rows.map { try $0.stored() }
+            var page = RecentPage(query: query, limit: limit, indexed: indexed)
+            let (lowest, highest) = page.captureBounds
+            let order = page.batchOrder
+            let candidates: PostgresQuery = query.agent.map {
+                "SELECT row_id, first_capture_ms, last_capture_ms FROM recent_batches WHERE last_capture_ms >= \(lowest) AND first_capture_ms <= \(highest) AND agent_id = \($0) ORDER BY \(unescaped: order)"
+            } ?? "SELECT row_id, first_capture_ms, last_capture_ms FROM recent_batches WHERE last_capture_ms >= \(lowest) AND first_capture_ms <= \(highest) ORDER BY \(unescaped: order)"
+            for candidate in try await connection.query(candidates, logger: logger).collect() {
+                let (rowID, first, last) = try candidate.decode((Int64, Int64, Int64).self)
+                guard page.wants(firstCaptureMs: first, lastCaptureMs: last) else { break }
+                let batch = try await connection.query(
+                    "SELECT agent_id, batch_seq, received_at_ms, cameras, events FROM recent_batches WHERE row_id = \(rowID)", logger: logger
+                ).collect()
+                guard let (agent, seq, received, cameras, blob) = try batch.first?.decode((String, Int64, Int64, String, ByteBuffer).self),
+                    let rows = try? RecentBatch.rows(agent: agent, batchSeq: seq, receivedAtMs: received, cameras: cameras, events: Array(blob.readableBytesView))
+                else { continue }  // a batch that does not decode is left to the indexer
+                page.add(rows)
+            }
+            return try page.rows.map { try $0.stored() }
         }
     }
 

@@ -33,10 +33,25 @@ extension SQLiteEventStore {
         let sql = "SELECT \(StoreSchema.eventInsertColumns) FROM events_indexed \(filter) ORDER BY \(order) LIMIT \(limit)"
         let sqlArguments = StatementArguments(arguments)
         return try await read { db in
-            let indexed = try EventRow.fetchAll(db, sql: sql, arguments: sqlArguments)
-            let recent = try Self.recentRows(db, fromMs: query.fromMs, toMs: query.toMs, agent: query.agent).filter(query.matches)
-            let rows = recent.isEmpty ? indexed : Array((indexed + recent).sorted(by: query.precedes).prefix(limit))
-            return try rows.map { try $0.stored() }
+            var page = RecentPage(query: query, limit: limit, indexed: try EventRow.fetchAll(db, sql: sql, arguments: sqlArguments))
+            let bounds = page.captureBounds
+            var recentSQL = """
+                SELECT agent_id, batch_seq, received_at_ms, cameras, events, first_capture_ms, last_capture_ms FROM recent_batches
+                WHERE last_capture_ms >= ? AND first_capture_ms <= ?
+                """
+            var recentArguments: StatementArguments = [bounds.lowest, bounds.highest]
+            if let agent = query.agent {
+                recentSQL += " AND agent_id = ?"
+                recentArguments += [agent]
+            }
+            let batches = try Row.fetchCursor(db, sql: recentSQL + " ORDER BY \(page.batchOrder)", arguments: recentArguments)
+            while let batch = try batches.next() {
+                guard page.wants(firstCaptureMs: batch["first_capture_ms"], lastCaptureMs: batch["last_capture_ms"]) else { break }
+                // A batch that does not decode is left to the indexer, which sets it aside.
+                guard let rows = try? Self.rows(ofRecentBatch: batch) else { continue }
+                page.add(rows)
+            }
+            return try page.rows.map { try $0.stored() }
         }
     }
 

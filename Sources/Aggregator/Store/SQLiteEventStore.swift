@@ -85,10 +85,11 @@ package final class SQLiteEventStore: RecentTierStore {
             VALUES (\(Array(repeating: "?", count: EventRow.columns.count).joined(separator: ", "))) ON CONFLICT DO NOTHING
         """
 
-    private static let insertRecent = """
-        INSERT INTO recent_batches (agent_id, batch_seq, received_at_ms, event_count, first_event_id, last_event_id,
-            first_capture_ms, last_capture_ms, cameras, event_ids, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    /// The columns of `recent_batches` but its row id.
+    static let recentColumns =
+        "agent_id, batch_seq, received_at_ms, event_count, first_event_id, last_event_id, first_capture_ms, last_capture_ms, cameras, event_ids, events"
+
+    private static let insertRecent = "INSERT INTO recent_batches (\(recentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// Events of a batch already stored, in either tier. Indexed: one range probe of its unique
     /// index when the ids increase (as the decoder requires, docs/PROTOCOL.md), else a probe per id
@@ -193,6 +194,9 @@ package final class SQLiteEventStore: RecentTierStore {
     /// A recent batch read and decoded for the indexer (`rows` nil: it did not read back).
     private struct DecodedBatch: Sendable {
         var rowID: Int64
+        var agentID: String
+        var batchSeq: Int64
+        var receivedAtMs: Int64
         var events: Int
         var rows: [EventRow]?
         var error: String?
@@ -211,7 +215,8 @@ package final class SQLiteEventStore: RecentTierStore {
                 let count: Int = batch["event_count"]
                 if events + count > maxEvents, !(atLeastOne && batches.isEmpty) { break }
                 events += count
-                var decoded = DecodedBatch(rowID: batch["row_id"], events: count)
+                var decoded = DecodedBatch(
+                    rowID: batch["row_id"], agentID: batch["agent_id"], batchSeq: batch["batch_seq"], receivedAtMs: batch["received_at_ms"], events: count)
                 do { decoded.rows = try Self.rows(ofRecentBatch: batch) } catch { decoded.error = "\(error)" }
                 batches.append(decoded)
             }
@@ -228,11 +233,18 @@ package final class SQLiteEventStore: RecentTierStore {
             var moved = 0
             var unreadable: [String] = []
             for batch in batches {
+                // Row ids are reused once the tier empties (no AUTOINCREMENT), and retention may
+                // have deleted this batch since it was decoded: the batch is named by its agent,
+                // sequence and received time too, so that a newer one with its row id is left alone.
+                let identity = "row_id = ? AND agent_id = ? AND batch_seq = ? AND received_at_ms = ?"
+                let arguments: StatementArguments = [batch.rowID, batch.agentID, batch.batchSeq, batch.receivedAtMs]
                 if let error = batch.error {
+                    // Its own row id in the set-aside table (a reused one would collide there).
                     try db.execute(
-                        sql: "INSERT INTO recent_batches_unreadable SELECT *, ? FROM recent_batches WHERE row_id = ?", arguments: [error, batch.rowID])
+                        sql: "INSERT INTO recent_batches_unreadable (\(Self.recentColumns), error) SELECT \(Self.recentColumns), ? FROM recent_batches WHERE \(identity)",
+                        arguments: [error] + arguments)
                 }
-                try db.execute(sql: "DELETE FROM recent_batches WHERE row_id = ?", arguments: [batch.rowID])
+                try db.execute(sql: "DELETE FROM recent_batches WHERE \(identity)", arguments: arguments)
                 guard db.changesCount == 1 else { continue }
                 moved += batch.events
                 if let rows = batch.rows {
@@ -265,6 +277,9 @@ package final class SQLiteEventStore: RecentTierStore {
             let oldest: Int64? = row?["t"]
             return (count, oldest)
         }
+        // Resynchronised with the database (retention and moves are counted as they happen; this
+        // corrects any drift).
+        recentEvents.store(backlog.0, ordering: .relaxed)
         let last = lastCommit.load(ordering: .relaxed)
         return RecentBacklog(events: backlog.0, oldestReceivedMs: backlog.1, lastCommitMs: last == 0 ? nil : last,
             commitsInFlight: commitsInFlight.load(ordering: .relaxed))

@@ -1,6 +1,7 @@
 @testable import Aggregator
 import Foundation
 import GRDB
+import Logging
 import Shared
 import Testing
 import TestSupport
@@ -105,5 +106,92 @@ import TestSupport
         #expect((setAside.first?["error"] as String?)?.isEmpty == false)
         try reader.close()
         await store.close()
+    }
+
+    /// SQLite hands out row ids again once the tier is empty: a second unreadable batch with the
+    /// same row id as the first is set aside too (the set-aside table gives it its own id).
+    @Test func unreadableRecords_withAReusedRowId_areAllSetAside() async throws {
+        let dir = try TestPaths.temporaryDirectory("recent")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("e.sqlite").path
+        let store = try SQLiteEventStore(path: path)
+        var generator = EventStoreContractTests.generator(seed: 6)
+        for seq in 1...2 {
+            _ = try await store.commit(EventStoreContractTests.batch(&generator, seq: UInt64(seq), count: 10))
+            let writer = try DatabaseQueue(path: path)
+            let rowIDs = try await writer.write { db in
+                try db.execute(sql: "UPDATE recent_batches SET events = x'00'")
+                return try Int64.fetchAll(db, sql: "SELECT row_id FROM recent_batches")
+            }
+            try writer.close()
+            #expect(rowIDs == [1], "the tier is empty again, so the row id is 1 again")
+            #expect(try await store.indexRecent(maxEvents: 100) == 10)
+        }
+        let reader = try DatabaseQueue(path: path)
+        #expect(try await reader.read { db in try Int.fetchAll(db, sql: "SELECT batch_seq FROM recent_batches_unreadable ORDER BY batch_seq") } == [1, 2])
+        try reader.close()
+        await store.close()
+    }
+
+    /// Pages of every size, both directions, following the cursors across both tiers (some
+    /// batches indexed, some recent, capture times interleaved): every event once, in order.
+    @Test(arguments: StoreKind.allCases)
+    func paging_acrossBothTiers_visitsEveryEventOnceInOrder(kind: StoreKind) async throws {
+        let (made, cleanUp) = try await kind.make()
+        let store = try #require(made as? any RecentTierStore)
+        var generators = (1...3).map { EventStoreContractTests.generator("agent-\($0)", seed: UInt64(20 + $0)) }
+        var all: [Event] = []
+        for seq in 1...4 {
+            for a in 0..<3 {
+                let batch = EventStoreContractTests.batch(&generators[a], agent: "agent-\(a + 1)", seq: UInt64(seq), count: 15)
+                all += batch.events
+                _ = try await store.commit(batch)
+            }
+            if seq == 2 { #expect(try await store.indexRecent(maxEvents: 1_000) == 90) }
+        }
+        #expect(try await store.recentBacklog().events == 90)
+        let expected = try await store.events(EventQuery(limit: 1_000, ascending: true))
+        #expect(expected.count == all.count && Set(expected.map(\.event)) == Set(all))
+        for limit in [1, 7, 50] {
+            var forward: [StoredEvent] = [], backward: [StoredEvent] = []
+            var after: EventCursor?, before: EventCursor?
+            for _ in 0..<200 {
+                let page = try await store.events(EventQuery(limit: limit, ascending: true, after: after))
+                forward += page
+                guard let last = page.last else { break }
+                after = EventCursor(captureTimeMs: last.event.captureTimeMs, agentID: last.agentID, eventID: last.event.id)
+            }
+            for _ in 0..<200 {
+                let page = try await store.events(EventQuery(limit: limit, before: before))
+                backward += page
+                guard let last = page.last else { break }
+                before = EventCursor(captureTimeMs: last.event.captureTimeMs, agentID: last.agentID, eventID: last.event.id)
+            }
+            #expect(forward == expected, "limit \(limit) forward")
+            #expect(backward == expected.reversed(), "limit \(limit) backward")
+        }
+        await cleanUp()
+    }
+
+    /// PostgreSQL refusing some rows of a move (here a check constraint the test adds) must not
+    /// stop the indexer: the move goes batch by batch, the refused batch is set aside with the
+    /// reason, and every other batch is indexed.
+    @Test func postgres_aBatchTheServerRefuses_isSetAside_andTheOthersMove() async throws {
+        let server = try await PostgresServer.shared()
+        let database = try server.createDatabase()
+        let store = try await PostgresEventStore.open(server.settings(database: database), logger: Logger(label: "test"), timeout: .seconds(60))
+        try server.psql("ALTER TABLE events ADD CONSTRAINT no_refused CHECK (camera_id <> 'cam-refused')", database: database)
+        var generator = EventStoreContractTests.generator(seed: 7)
+        for seq in 1...3 {
+            var batch = EventStoreContractTests.batch(&generator, seq: UInt64(seq), count: 10)
+            if seq == 2 { batch.events[4].cameraID = "cam-refused" }
+            #expect(try await store.commit(batch) == .committed(storedEvents: 10, committedSeq: UInt64(seq)))
+        }
+        #expect(try await store.indexRecent(maxEvents: 1_000) == 30)
+        #expect(try await store.recentBacklog().events == 0)
+        #expect(try server.psql("SELECT count(*) FROM events", database: database) == "20")
+        #expect(try server.psql("SELECT batch_seq || ':' || (error LIKE '%no_refused%') FROM recent_batches_unreadable", database: database) == "2:true")
+        await store.close()
+        _ = try? server.psql("DROP DATABASE \(database) WITH (FORCE)")
     }
 }

@@ -100,6 +100,21 @@ import TestSupport
         #expect(error?.codeName == "too_many_events")
     }
 
+    /// U+0000 is valid UTF-8 but no store's text takes it: refused at the door, naming the field,
+    /// by the aggregator's decoder and by the agent's own validation.
+    @Test func nulInAString_isRefusedWith400NamingTheField() throws {
+        for event in [Event.stub(camera: "cam\u{0}1"), Event.stub(attributes: ["note": .string("a\u{0}b")])] {
+            let error = refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "agent-1", batchSeq: 1, events: [event])))
+            #expect(error?.httpStatus == 400)
+            #expect(error?.field?.hasPrefix("events.strings[") == true)
+            #expect("\(error.map { "\($0)" } ?? "")".contains("NUL"))
+            #expect(throws: BatchError.self) { try BatchLimits().validate(EventBatch(agentID: "agent-1", batchSeq: 1, events: [event])) }
+        }
+        var version = EventBatch(agentID: "agent-1", batchSeq: 1, events: [])
+        version.agentVersion = "1.0\u{0}"
+        #expect(refusal(BatchDecoder(), try unchecked(version))?.field == "agent_version")
+    }
+
     @Test func oversizedStrings_areRefusedWith400NamingTheField() throws {
         let longCamera = Event.stub(camera: String(repeating: "c", count: 257))
         let error = refusal(BatchDecoder(), try unchecked(EventBatch(agentID: "agent-1", batchSeq: 1, events: [longCamera])))
