@@ -162,13 +162,25 @@ import TestSupport
         c.stallTimeout = 15
         c.maxRestarts = 0
         let source = FFmpegFrameSource(configuration: c, logger: logger)
-        let publisher = Process()
-        publisher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        publisher.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", clip, "-c", "copy", "-f", "rtsp",
-                               "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(port)/live"]
+        func publisher() -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", clip, "-c", "copy", "-f", "rtsp",
+                           "-rtsp_transport", "tcp", "rtsp://127.0.0.1:\(port)/live"]
+            return p
+        }
         async let collected = collect(source, limit: 10, timeout: .seconds(30))
-        try await Task.sleep(for: .seconds(1))
-        try publisher.run()
+        // The listening ffmpeg may take a while to start on a loaded machine: a publisher refused
+        // within 2 s (the clip takes 4 s in real time) is started again, for up to 20 s.
+        var publishing = publisher()
+        for attempt in 0..<10 {
+            try await Task.sleep(for: .seconds(1))
+            if attempt > 0 { publishing = publisher() }
+            try publishing.run()
+            for _ in 0..<20 where publishing.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            if publishing.isRunning || publishing.terminationStatus == 0 { break }
+        }
+        let publisher = publishing
         let events = await collected
         if publisher.isRunning { publisher.terminate() }
         publisher.waitUntilExit()
