@@ -59,7 +59,7 @@ public final class BatchDecoder {
         guard m.agentVersion.utf8.count <= limits.maxStringBytes else {
             throw .invalid("agent_version", "\(m.agentVersion.utf8.count) bytes, the limit is \(limits.maxStringBytes)")
         }
-        guard !m.agentVersion.utf8.contains(0) else { throw .invalid("agent_version", "contains a NUL character (U+0000)") }
+        guard !m.agentVersion.containsNUL else { throw .invalid("agent_version", "contains a NUL character (U+0000)") }
         guard m.commandResults.count <= limits.maxEvents else {
             throw .invalid("command_results", "\(m.commandResults.count) results, the limit is \(limits.maxEvents)")
         }

@@ -21,18 +21,22 @@ public final class BatchEncoder {
 
     /// The protobuf bytes before compression (also what dictionary training samples).
     public static func protobufBytes(of batch: EventBatch) -> [UInt8] {
-        var m = Citywatch_V1_EventBatch()
-        m.agentID = batch.agentID
-        m.batchSeq = batch.batchSeq
-        m.dictionaryID = batch.dictionaryID
-        m.createdAtMs = batch.createdAtMs
-        if !batch.evicted.isEmpty { m.evicted = batch.evicted.wire }
-        m.events = ColumnarEncoder.encode(batch.events)
-        m.commandResults = batch.commandResults.map(\.wire)
-        m.agentVersion = batch.agentVersion
-        if let health = batch.health { m.health = health.wire }
+        // Fields 1–5 and 7–9 through the library, the events (field 6) written by hand between
+        // them: the same bytes as the library's serialisation of the whole message.
+        var head = Citywatch_V1_EventBatch()
+        head.agentID = batch.agentID
+        head.batchSeq = batch.batchSeq
+        head.dictionaryID = batch.dictionaryID
+        head.createdAtMs = batch.createdAtMs
+        if !batch.evicted.isEmpty { head.evicted = batch.evicted.wire }
+        var tail = Citywatch_V1_EventBatch()
+        tail.commandResults = batch.commandResults.map(\.wire)
+        tail.agentVersion = batch.agentVersion
+        if let health = batch.health { tail.health = health.wire }
         // Serialising a fully initialised proto3 message cannot fail.
-        var bytes: [UInt8] = (try? m.serializedBytes()) ?? []
+        var bytes: [UInt8] = (try? head.serializedBytes()) ?? []
+        bytes += ColumnarWireWriter.field(6, ColumnarWireWriter.message(ColumnarEncoder.columns(batch.events)))
+        bytes += (try? tail.serializedBytes()) ?? []
         // Unknown fields from a newer writer go back out verbatim; protobuf allows any field order
         // and merges repeated occurrences of a message field.
         bytes.append(contentsOf: batch.unknownFields)

@@ -51,6 +51,6 @@ extension BatchLimits {
         guard s.utf8.count <= maxStringBytes else {
             throw .invalid("events.\(column)[\(i)]", "\(s.utf8.count) bytes, the limit is \(maxStringBytes)")
         }
-        guard !s.utf8.contains(0) else { throw .invalid("events.\(column)[\(i)]", "contains a NUL character (U+0000)") }
+        guard !s.containsNUL else { throw .invalid("events.\(column)[\(i)]", "contains a NUL character (U+0000)") }
     }
 }

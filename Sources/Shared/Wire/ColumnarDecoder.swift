@@ -15,7 +15,7 @@ struct ColumnarDecoder {
                 throw .invalid("events.strings[\(i)]", "\(s.utf8.count) bytes, the limit is \(limits.maxStringBytes)")
             }
             // Valid UTF-8, but no store's text takes it (PostgreSQL refuses it) and no name needs it.
-            if s.utf8.contains(0) { throw .invalid("events.strings[\(i)]", "contains a NUL character (U+0000)") }
+            if s.containsNUL { throw .invalid("events.strings[\(i)]", "contains a NUL character (U+0000)") }
         }
         if let first = strings.first, !first.isEmpty {
             throw .invalid("events.strings[0]", "must be the empty string")

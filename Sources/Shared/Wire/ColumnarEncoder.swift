@@ -3,105 +3,125 @@
 /// Columns of similar values (ids and times as deltas, string-table indexes, quantised boxes)
 /// compress far better with zstd than one message per event: `bench wire` measures both.
 enum ColumnarEncoder {
-    /// The columns are built in local arrays and moved into the message once: the message keeps
-    /// its fields in a shared storage object, so appending to `c.camera` copied the whole column
-    /// on every append (quadratic in the batch; over half of the agent's shipping CPU, `perf`).
-    static func encode(_ events: [Event]) -> Citywatch_V1_EventColumns {
+    /// The columns of `events`, in plain arrays (`Citywatch_V1_EventColumns` keeps its fields in
+    /// a shared storage object, so appending to `c.camera` copied the whole column on every
+    /// append: quadratic in the batch, over half of the agent's shipping CPU, `perf`).
+    struct Columns {
+        var count: UInt32 = 0
+        var strings: [String] = []
+        var eventIDDelta: [Int64] = [], lifecycleBack: [UInt64] = [], camera: [UInt32] = [], kind: [UInt32] = [], phase: [UInt32] = []
+        var captureTimeDeltaMs: [Int64] = [], agentTimeOffsetMs: [Int64] = [], trackID: [UInt64] = [], flags: [UInt32] = []
+        var box: [UInt32] = [], zone: [UInt32] = [], confidencePermille: [UInt32] = [], severity: [UInt32] = []
+        var attributeCount: [UInt32] = [], attributeKeyType: [UInt64] = [], attributeInt: [Int64] = [], attributeDouble: [Double] = []
+        var attributeDecimalMilli: [Int64] = [], attributeString: [UInt32] = [], snapshot: [UInt32] = []
+    }
+
+    static func columns(_ events: [Event]) -> Columns {
         var table = StringTable()
         let n = events.count
-        func column<T>(_: T.Type, _ capacity: Int = n) -> [T] {
-            var a: [T] = []
-            a.reserveCapacity(capacity)
-            return a
-        }
-        var eventIDDelta = column(Int64.self), lifecycleBack = column(UInt64.self)
-        var camera = column(UInt32.self), kind = column(UInt32.self), phase = column(Citywatch_V1_Phase.self)
-        var captureTimeDeltaMs = column(Int64.self), agentTimeOffsetMs = column(Int64.self), trackID = column(UInt64.self)
-        var flagsColumn = column(UInt32.self), confidencePermille = column(UInt32.self), severity = column(Citywatch_V1_Severity.self)
-        var attributeCount = column(UInt32.self), box = column(UInt32.self, 4 * n)
-        var zoneColumn = column(UInt32.self, 0), snapshotColumn = column(UInt32.self, 0)
-        var attributeKeyType = column(UInt64.self), attributeInt = column(Int64.self, 0), attributeDouble = column(Double.self, 0)
-        var attributeDecimalMilli = column(Int64.self, 0), attributeString = column(UInt32.self, 0)
+        var c = Columns()
+        c.count = UInt32(n)
+        c.eventIDDelta.reserveCapacity(n)
+        c.lifecycleBack.reserveCapacity(n)
+        c.camera.reserveCapacity(n)
+        c.kind.reserveCapacity(n)
+        c.phase.reserveCapacity(n)
+        c.captureTimeDeltaMs.reserveCapacity(n)
+        c.agentTimeOffsetMs.reserveCapacity(n)
+        c.trackID.reserveCapacity(n)
+        c.flags.reserveCapacity(n)
+        c.confidencePermille.reserveCapacity(n)
+        c.severity.reserveCapacity(n)
+        c.attributeCount.reserveCapacity(n)
+        c.attributeKeyType.reserveCapacity(n)
+        c.box.reserveCapacity(4 * n)
 
         var previousID: UInt64 = 0
         var previousTime: Int64 = 0
         for event in events {
-            eventIDDelta.append(Int64(bitPattern: event.id &- previousID))
+            c.eventIDDelta.append(Int64(bitPattern: event.id &- previousID))
             previousID = event.id
-            lifecycleBack.append(event.id &- event.lifecycleID)
-            camera.append(table.intern(event.cameraID))
-            kind.append(table.intern(event.kind.rawValue))
-            phase.append(event.phase.wire)
-            captureTimeDeltaMs.append(event.captureTimeMs &- previousTime)
+            c.lifecycleBack.append(event.id &- event.lifecycleID)
+            c.camera.append(table.intern(event.cameraID))
+            c.kind.append(table.intern(event.kind.rawValue))
+            c.phase.append(UInt32(event.phase.wire.rawValue))
+            c.captureTimeDeltaMs.append(event.captureTimeMs &- previousTime)
             previousTime = event.captureTimeMs
-            agentTimeOffsetMs.append(event.agentTimeMs &- event.captureTimeMs)
-            trackID.append(event.trackID)
+            c.agentTimeOffsetMs.append(event.agentTimeMs &- event.captureTimeMs)
+            c.trackID.append(event.trackID)
             var flags: UInt32 = 0
             if let b = event.box {
                 flags |= UInt32(Citywatch_V1_Flag.box.rawValue)
-                box.append(UInt32(b.xUnits))
-                box.append(UInt32(b.yUnits))
-                box.append(UInt32(b.widthUnits))
-                box.append(UInt32(b.heightUnits))
+                c.box.append(UInt32(b.xUnits))
+                c.box.append(UInt32(b.yUnits))
+                c.box.append(UInt32(b.widthUnits))
+                c.box.append(UInt32(b.heightUnits))
             }
             if let zone = event.zone {
                 flags |= UInt32(Citywatch_V1_Flag.zone.rawValue)
-                zoneColumn.append(table.intern(zone))
+                c.zone.append(table.intern(zone))
             }
             if let snapshot = event.snapshot {
                 flags |= UInt32(Citywatch_V1_Flag.snapshot.rawValue)
-                snapshotColumn.append(table.intern(snapshot))
+                c.snapshot.append(table.intern(snapshot))
             }
-            flagsColumn.append(flags)
-            confidencePermille.append(UInt32(event.confidence.permille))
-            severity.append(event.severity.wire)
-            attributeCount.append(UInt32(event.attributes.count))
+            c.flags.append(flags)
+            c.confidencePermille.append(UInt32(event.confidence.permille))
+            c.severity.append(UInt32(event.severity.wire.rawValue))
+            c.attributeCount.append(UInt32(event.attributes.count))
             for (key, value) in event.attributes {
                 let keyIndex = UInt64(table.intern(key)) << 3
                 switch value {
                 case .int(let v):
-                    attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeInt.rawValue))
-                    attributeInt.append(v)
+                    c.attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeInt.rawValue))
+                    c.attributeInt.append(v)
                 case .double(let v):
                     if let milli = Self.exactMilli(v) {
-                        attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeDecimalMilli.rawValue))
-                        attributeDecimalMilli.append(milli)
+                        c.attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeDecimalMilli.rawValue))
+                        c.attributeDecimalMilli.append(milli)
                     } else {
-                        attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeDouble.rawValue))
-                        attributeDouble.append(v)
+                        c.attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeDouble.rawValue))
+                        c.attributeDouble.append(v)
                     }
                 case .bool(let v):
                     let type: Citywatch_V1_AttributeType = v ? .attributeBoolTrue : .attributeBoolFalse
-                    attributeKeyType.append(keyIndex | UInt64(type.rawValue))
+                    c.attributeKeyType.append(keyIndex | UInt64(type.rawValue))
                 case .string(let v):
-                    attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeString.rawValue))
-                    attributeString.append(table.intern(v))
+                    c.attributeKeyType.append(keyIndex | UInt64(Citywatch_V1_AttributeType.attributeString.rawValue))
+                    c.attributeString.append(table.intern(v))
                 }
             }
         }
-        var c = Citywatch_V1_EventColumns()
-        c.count = UInt32(n)
         c.strings = table.strings
-        c.eventIDDelta = eventIDDelta
-        c.lifecycleBack = lifecycleBack
-        c.camera = camera
-        c.kind = kind
-        c.phase = phase
-        c.captureTimeDeltaMs = captureTimeDeltaMs
-        c.agentTimeOffsetMs = agentTimeOffsetMs
-        c.trackID = trackID
-        c.flags = flagsColumn
-        c.box = box
-        c.zone = zoneColumn
-        c.confidencePermille = confidencePermille
-        c.severity = severity
-        c.attributeCount = attributeCount
-        c.attributeKeyType = attributeKeyType
-        c.attributeInt = attributeInt
-        c.attributeDouble = attributeDouble
-        c.attributeDecimalMilli = attributeDecimalMilli
-        c.attributeString = attributeString
-        c.snapshot = snapshotColumn
+        return c
+    }
+
+    /// The columns as the protobuf message.
+    static func encode(_ events: [Event]) -> Citywatch_V1_EventColumns {
+        let columns = Self.columns(events)
+        var c = Citywatch_V1_EventColumns()
+        c.count = columns.count
+        c.strings = columns.strings
+        c.eventIDDelta = columns.eventIDDelta
+        c.lifecycleBack = columns.lifecycleBack
+        c.camera = columns.camera
+        c.kind = columns.kind
+        c.phase = columns.phase.map { Citywatch_V1_Phase(rawValue: Int($0)) ?? .start }
+        c.captureTimeDeltaMs = columns.captureTimeDeltaMs
+        c.agentTimeOffsetMs = columns.agentTimeOffsetMs
+        c.trackID = columns.trackID
+        c.flags = columns.flags
+        c.box = columns.box
+        c.zone = columns.zone
+        c.confidencePermille = columns.confidencePermille
+        c.severity = columns.severity.map { Citywatch_V1_Severity(rawValue: Int($0)) ?? .info }
+        c.attributeCount = columns.attributeCount
+        c.attributeKeyType = columns.attributeKeyType
+        c.attributeInt = columns.attributeInt
+        c.attributeDouble = columns.attributeDouble
+        c.attributeDecimalMilli = columns.attributeDecimalMilli
+        c.attributeString = columns.attributeString
+        c.snapshot = columns.snapshot
         return c
     }
 
