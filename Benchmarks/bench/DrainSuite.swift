@@ -70,6 +70,8 @@ struct DrainSuite: AsyncParsableCommand {
             stored = (try? await store.eventCount()) ?? stored
         }
         let seconds = (clock.now - started).seconds
+        // CPU each process used until the backlog was stored (the aggregator's includes its start).
+        let agentCPU = Self.cpuSeconds(pid: shipper.pid), aggregatorCPU = Self.cpuSeconds(pid: server.pid)
         await store.close()
         let indexing = try await world.untilIndexed(target)
         _ = await shipper.terminate()
@@ -80,10 +82,24 @@ struct DrainSuite: AsyncParsableCommand {
             .init(
                 suite: "drain", name: "sqlite/backlog_drain/events_per_s", value: Double(count) / seconds, unit: "events/s",
                 baseline: "sqlite/store_commit_ceiling/events_per_s", baselineValue: ceiling),
+            .init(suite: "drain", name: "sqlite/agent_cpu_per_event/us", value: agentCPU / Double(count) * 1e6, unit: "us"),
+            .init(suite: "drain", name: "sqlite/aggregator_cpu_per_event/us", value: aggregatorCPU / Double(count) * 1e6, unit: "us"),
             .init(suite: "drain", name: "sqlite/store_sustained/events_per_s", value: rates.sustained, unit: "events/s"),
             .init(
                 suite: "drain", name: "sqlite/backlog_indexed/events_per_s", value: Double(count) / (seconds + indexing), unit: "events/s",
                 baseline: "sqlite/store_sustained/events_per_s", baselineValue: rates.sustained),
         ], json: options.json)
+    }
+
+    /// User plus system CPU seconds a running process has used (`/proc/PID/stat`, fields 14 and
+    /// 15, in clock ticks); 0 when it cannot be read.
+    static func cpuSeconds(pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name (which may hold spaces), starting with field 3.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -39,7 +39,7 @@ struct IngestBenchWorld {
             }
         }
 
-        func open() async throws -> any EventStore {
+        func open() async throws -> any RecentTierStore {
             switch self {
             case .sqlite(let path): return try SQLiteEventStore(path: path)
             case .postgres(let server, let database):
@@ -136,9 +136,7 @@ struct IngestBenchWorld {
         let seconds = (clock.now - started).seconds
         let indexing = clock.now
         var moved = 0
-        if let tier = store as? any RecentTierStore {
-            while case let n = try await tier.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
-        }
+        while case let n = try await store.indexRecent(maxEvents: RecentIndexingPolicy().lullStep), n > 0 { moved += n }
         let indexSeconds = moved > 0 ? (clock.now - indexing).seconds : 0
         let stored = Double(try await store.eventCount())
         await store.close()
@@ -151,7 +149,7 @@ struct IngestBenchWorld {
         let store: any RecentTierStore
         switch target {
         case .sqlite(let path): store = try SQLiteEventStore(path: path, readOnly: true)
-        case .postgres: store = try await target.open() as! any RecentTierStore  // both stores have the tier
+        case .postgres: store = try await target.open()
         }
         defer { Task { await store.close() } }
         let clock = ContinuousClock()

@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        let store: any EventStore
+        let store: any RecentTierStore
         do {
             switch configuration.store {
             case .sqlite(let path):
@@ -164,16 +164,15 @@ struct ServeCommand: AsyncParsableCommand {
             host: configuration.metrics.host, port: configuration.metrics.port, registry: registry, logger: logger,
             onRunning: { port in logger.notice("metrics listening", metadata: ["metrics_port": "\(port)"]) })
         let retention = RetentionService(store: store, settings: configuration.retention, now: now, logger: logger)
-        let indexer: [ServiceGroupConfiguration.ServiceConfiguration] =
-            (store as? any RecentTierStore).map { [.init(service: RecentIndexer(store: $0, now: now, logger: logger))] } ?? []
+        let indexer = RecentIndexer(store: store, now: now, logger: logger)
         let watchdog = AggregatorWatchdog(
             store: store, notifier: notifier, interval: SystemdNotifier.watchdogInterval(),
             trapHangup: configuration.scenarios.directory == nil, logger: logger)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse order: ingest (app) stops before the scenario engine it feeds and
             // before the indexer's last move.
-            services: scenarioServices + apiServices + enrollmentServices + indexer + [.init(service: app), .init(service: metrics), .init(service: retention)]
-                + [.init(service: watchdog)],
+            services: scenarioServices + apiServices + enrollmentServices
+                + [.init(service: indexer), .init(service: app), .init(service: metrics), .init(service: retention), .init(service: watchdog)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }

@@ -229,7 +229,7 @@ package final class PostgresEventStore: RecentTierStore {
                     return HourlyCount(hourMs: hour, district: district, kind: kind, count: n)
                 }
             let recent = try await Self.recentRows(connection, fromMs: fromMs, toMs: toMs, agent: nil, logger: logger)
-            return HourlyCount.adding(recent.filter { $0.captureTimeMs >= fromMs && $0.captureTimeMs < toMs }, to: counts)
+            return HourlyCount.adding(recent, capturedFrom: fromMs, to: toMs, to: counts)
         }
     }
 

@@ -132,13 +132,8 @@ struct RecentBatch: Sendable {
         out.reserveCapacity(ascending.count + 8)
         var previous: UInt64 = 0
         for id in ascending {
-            var delta = UInt64(bitPattern: id) &- previous
+            Varint.append(UInt64(bitPattern: id) &- previous, to: &out)
             previous = UInt64(bitPattern: id)
-            while delta >= 0x80 {
-                out.append(UInt8(truncatingIfNeeded: delta) | 0x80)
-                delta >>= 7
-            }
-            out.append(UInt8(delta))
         }
         return out
     }

@@ -77,16 +77,8 @@ extension SQLiteEventStore {
                     """,
                 arguments: [fromMs, toMs]
             ).map { HourlyCount(hourMs: $0["hour"], district: $0["district_id"], kind: $0["kind"], count: $0["n"]) }
-            let recent = try Self.recentRows(db, fromMs: fromMs, toMs: toMs, agent: nil)
-            return HourlyCount.adding(recent.filter { $0.captureTimeMs >= fromMs && $0.captureTimeMs < toMs }, to: counts)
+            return HourlyCount.adding(try Self.recentRows(db, fromMs: fromMs, toMs: toMs, agent: nil), capturedFrom: fromMs, to: toMs, to: counts)
         }
-    }
-
-    /// Every stored event id of `agent`, both tiers, one entry per stored row (a duplicate would
-    /// show twice): the end-to-end tests' conservation oracle reads it beside a running server.
-    static func storedEventIDs(_ db: Database, agent: String) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ?", arguments: [agent])
-            + recentRows(db, fromMs: nil, toMs: nil, agent: agent).map(\.eventID)
     }
 
     /// The rows of the recent batches that may hold events captured in [fromMs, toMs) (the caller

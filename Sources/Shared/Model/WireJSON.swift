@@ -46,7 +46,7 @@ extension Attributes {
             Self.appendJSONString(entry.key, to: &out)
             out.append(UInt8(ascii: ":"))
             switch entry.value {
-            case .int(let v): Self.appendDecimal(v, to: &out)
+            case .int(let v): out.append(contentsOf: String(v).utf8)
             case .double(let v): out.append(contentsOf: v.isFinite ? "\(v)".utf8 : "null".utf8)
             case .bool(let v): out.append(contentsOf: v ? "true".utf8 : "false".utf8)
             case .string(let v): Self.appendJSONString(v, to: &out)
@@ -54,21 +54,6 @@ extension Attributes {
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
-    }
-
-    static func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = v.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, written from the end
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var i = buffer.count
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: buffer[i...])
-        }
     }
 
     static func appendJSONString(_ s: String, to out: inout [UInt8]) {

@@ -35,7 +35,7 @@ public final class BatchEncoder {
         if let health = batch.health { tail.health = health.wire }
         // Serialising a fully initialised proto3 message cannot fail.
         var bytes: [UInt8] = (try? head.serializedBytes()) ?? []
-        bytes += ColumnarWireWriter.field(6, ColumnarWireWriter.message(ColumnarEncoder.columns(batch.events)))
+        ColumnarWireWriter.append(ColumnarEncoder.columns(batch.events), asField: 6, to: &bytes)
         bytes += (try? tail.serializedBytes()) ?? []
         // Unknown fields from a newer writer go back out verbatim; protobuf allows any field order
         // and merges repeated occurrences of a message field.

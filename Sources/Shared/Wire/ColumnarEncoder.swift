@@ -96,35 +96,6 @@ enum ColumnarEncoder {
         return c
     }
 
-    /// The columns as the protobuf message.
-    static func encode(_ events: [Event]) -> Citywatch_V1_EventColumns {
-        let columns = Self.columns(events)
-        var c = Citywatch_V1_EventColumns()
-        c.count = columns.count
-        c.strings = columns.strings
-        c.eventIDDelta = columns.eventIDDelta
-        c.lifecycleBack = columns.lifecycleBack
-        c.camera = columns.camera
-        c.kind = columns.kind
-        c.phase = columns.phase.map { Citywatch_V1_Phase(rawValue: Int($0)) ?? .start }
-        c.captureTimeDeltaMs = columns.captureTimeDeltaMs
-        c.agentTimeOffsetMs = columns.agentTimeOffsetMs
-        c.trackID = columns.trackID
-        c.flags = columns.flags
-        c.box = columns.box
-        c.zone = columns.zone
-        c.confidencePermille = columns.confidencePermille
-        c.severity = columns.severity.map { Citywatch_V1_Severity(rawValue: Int($0)) ?? .info }
-        c.attributeCount = columns.attributeCount
-        c.attributeKeyType = columns.attributeKeyType
-        c.attributeInt = columns.attributeInt
-        c.attributeDouble = columns.attributeDouble
-        c.attributeDecimalMilli = columns.attributeDecimalMilli
-        c.attributeString = columns.attributeString
-        c.snapshot = columns.snapshot
-        return c
-    }
-
     /// `value × 1000` when that is an integer that converts back to exactly `value`.
     static func exactMilli(_ value: Double) -> Int64? {
         let scaled = value * 1000

@@ -6,10 +6,19 @@
 /// generic visitor, about a tenth of the agent's CPU while draining a backlog (`perf` during
 /// `bench drain`); the columns are flat arrays of numbers that one pass writes directly.
 struct ColumnarWireWriter {
-    private(set) var bytes: [UInt8] = []
+    private var bytes: [UInt8]
+
+    /// Appends `c` as field `number` of the enclosing message (length-delimited): the message is
+    /// written once, then its length and bytes go after the field's tag.
+    static func append(_ c: ColumnarEncoder.Columns, asField number: Int, to out: inout [UInt8]) {
+        let body = message(c)
+        Varint.append(UInt64(number << 3 | 2), to: &out)
+        Varint.append(UInt64(body.count), to: &out)
+        out.append(contentsOf: body)
+    }
 
     static func message(_ c: ColumnarEncoder.Columns) -> [UInt8] {
-        var w = ColumnarWireWriter()
+        var w = ColumnarWireWriter(bytes: [])
         w.bytes.reserveCapacity(Int(c.count) * 24 + c.strings.reduce(0) { $0 + $1.utf8.count + 2 })
         if c.count != 0 {
             w.tag(1, wire: 0)
@@ -47,52 +56,25 @@ struct ColumnarWireWriter {
         return w.bytes
     }
 
-    /// A length-delimited field around what `body` writes.
-    static func field(_ number: Int, _ body: [UInt8]) -> [UInt8] {
-        var w = ColumnarWireWriter()
-        w.tag(number, wire: 2)
-        w.varint(UInt64(body.count))
-        w.bytes.append(contentsOf: body)
-        return w.bytes
-    }
-
     private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
-
-    private static func varintSize(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
 
     private mutating func tag(_ number: Int, wire: Int) { varint(UInt64(number << 3 | wire)) }
 
-    private mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    private mutating func varint(_ value: UInt64) { Varint.append(value, to: &bytes) }
 
-    /// A packed repeated varint field (left out when empty): its length first, so one pass
-    /// over the values sizes it and a second writes them straight into the buffer.
+    /// A packed repeated varint field (left out when empty): one pass over the values sizes it,
+    /// a second writes them in place after its length.
     private mutating func packed<T>(_ number: Int, _ values: [T], _ encode: (T) -> UInt64) {
         guard !values.isEmpty else { return }
         var length = 0
-        for v in values { length += Self.varintSize(encode(v)) }
+        for v in values { length += Varint.size(encode(v)) }
         tag(number, wire: 2)
         varint(UInt64(length))
-        let payload = [UInt8](unsafeUninitializedCapacity: length) { buffer, written in
-            var at = 0
-            for v in values {
-                var x = encode(v)
-                while x >= 0x80 {
-                    buffer[at] = UInt8(truncatingIfNeeded: x) | 0x80
-                    at += 1
-                    x >>= 7
-                }
-                buffer[at] = UInt8(x)
-                at += 1
-            }
-            written = at
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: length))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var at = start
+            for v in values { at = Varint.write(encode(v), into: buffer, at: at) }
         }
-        bytes.append(contentsOf: payload)
     }
 }

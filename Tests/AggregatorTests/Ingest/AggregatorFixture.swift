@@ -111,7 +111,11 @@ final class AggregatorFixture {
         configuration.readonly = true
         let reader = try DatabaseQueue(path: databasePath, configuration: configuration)
         defer { try? reader.close() }
-        let ids = try reader.read { db in try SQLiteEventStore.storedEventIDs(db, agent: agent) }
+        // One row per stored copy, both tiers: a duplicate would show twice.
+        let ids = try reader.read { db in
+            try Int64.fetchAll(db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ?", arguments: [agent])
+                + SQLiteEventStore.recentRows(db, fromMs: nil, toMs: nil, agent: agent).map(\.eventID)
+        }
         return (Set(ids), ids.count)
     }
 

@@ -13,11 +13,39 @@ import Testing
         m.dictionaryID = batch.dictionaryID
         m.createdAtMs = batch.createdAtMs
         if !batch.evicted.isEmpty { m.evicted = batch.evicted.wire }
-        m.events = ColumnarEncoder.encode(batch.events)
+        m.events = message(ColumnarEncoder.columns(batch.events))
         m.commandResults = batch.commandResults.map(\.wire)
         m.agentVersion = batch.agentVersion
         if let health = batch.health { m.health = health.wire }
         return try m.serializedBytes() + batch.unknownFields
+    }
+
+    /// The columns as the library's message.
+    static func message(_ columns: ColumnarEncoder.Columns) -> Citywatch_V1_EventColumns {
+        var c = Citywatch_V1_EventColumns()
+        c.count = columns.count
+        c.strings = columns.strings
+        c.eventIDDelta = columns.eventIDDelta
+        c.lifecycleBack = columns.lifecycleBack
+        c.camera = columns.camera
+        c.kind = columns.kind
+        c.phase = columns.phase.map { Citywatch_V1_Phase(rawValue: Int($0)) ?? .start }
+        c.captureTimeDeltaMs = columns.captureTimeDeltaMs
+        c.agentTimeOffsetMs = columns.agentTimeOffsetMs
+        c.trackID = columns.trackID
+        c.flags = columns.flags
+        c.box = columns.box
+        c.zone = columns.zone
+        c.confidencePermille = columns.confidencePermille
+        c.severity = columns.severity.map { Citywatch_V1_Severity(rawValue: Int($0)) ?? .info }
+        c.attributeCount = columns.attributeCount
+        c.attributeKeyType = columns.attributeKeyType
+        c.attributeInt = columns.attributeInt
+        c.attributeDouble = columns.attributeDouble
+        c.attributeDecimalMilli = columns.attributeDecimalMilli
+        c.attributeString = columns.attributeString
+        c.snapshot = columns.snapshot
+        return c
     }
 
     @Test(arguments: [0, 1, 2, 17, 1_000])
