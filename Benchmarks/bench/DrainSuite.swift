@@ -2,6 +2,7 @@ import Aggregator
 import ArgumentParser
 import EdgeAgent
 import Foundation
+import GRDB
 import Logging
 import Shared
 import TestSupport
@@ -72,16 +73,26 @@ struct DrainSuite: AsyncParsableCommand {
         let seconds = (clock.now - started).seconds
         // CPU each process used until the backlog was stored (the aggregator's includes its start).
         let agentCPU = Self.cpuSeconds(pid: shipper.pid), aggregatorCPU = Self.cpuSeconds(pid: server.pid)
+        // Rows in both tiers once the backlog is in: more than the backlog would be a duplicate.
+        let rowsAtDrain = (try? await store.eventCount()) ?? stored
         await store.close()
         let indexing = try await world.untilIndexed(target)
         _ = await shipper.terminate()
         _ = await server.terminate()
-        guard stored == count else { throw ValidationError("drained \(stored) of \(count) events") }
+        // Every backlog event is in the indexed table once (the tier is empty by now).
+        let storedIDs = try Self.indexedEventIDs(databasePath: databasePath, agent: agent)
+        let missing = Set(events.map(\.id)).subtracting(storedIDs).count
+        let duplicates = max(rowsAtDrain, storedIDs.count) - Set(storedIDs).count
+        guard stored >= count, missing == 0, duplicates == 0 else {
+            throw ValidationError("drained \(stored) of \(count) events: \(missing) missing, \(duplicates) duplicated")
+        }
         BenchReport.print([
             .init(suite: "drain", name: "sqlite/store_commit_ceiling/events_per_s", value: ceiling, unit: "events/s"),
             .init(
                 suite: "drain", name: "sqlite/backlog_drain/events_per_s", value: Double(count) / seconds, unit: "events/s",
                 baseline: "sqlite/store_commit_ceiling/events_per_s", baselineValue: ceiling),
+            .init(suite: "drain", name: "sqlite/backlog_missing/events", value: Double(missing), unit: "events"),
+            .init(suite: "drain", name: "sqlite/backlog_duplicated/events", value: Double(duplicates), unit: "events"),
             .init(suite: "drain", name: "sqlite/agent_cpu_per_event/us", value: agentCPU / Double(count) * 1e6, unit: "us"),
             .init(suite: "drain", name: "sqlite/aggregator_cpu_per_event/us", value: aggregatorCPU / Double(count) * 1e6, unit: "us"),
             .init(suite: "drain", name: "sqlite/store_sustained/events_per_s", value: rates.sustained, unit: "events/s"),
@@ -89,6 +100,17 @@ struct DrainSuite: AsyncParsableCommand {
                 suite: "drain", name: "sqlite/backlog_indexed/events_per_s", value: Double(count) / (seconds + indexing), unit: "events/s",
                 baseline: "sqlite/store_sustained/events_per_s", baselineValue: rates.sustained),
         ], json: options.json)
+    }
+
+    /// The event ids of `agent` in the indexed table, one per row.
+    static func indexedEventIDs(databasePath: String, agent: String) throws -> [UInt64] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader = try DatabaseQueue(path: databasePath, configuration: configuration)
+        defer { try? reader.close() }
+        return try reader.read { db in
+            try Int64.fetchAll(db, sql: "SELECT event_id FROM events_indexed WHERE agent_id = ?", arguments: [agent]).map { UInt64(bitPattern: $0) }
+        }
     }
 
     /// User plus system CPU seconds a running process has used (`/proc/PID/stat`, fields 14 and
