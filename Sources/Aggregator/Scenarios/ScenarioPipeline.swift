@@ -41,12 +41,16 @@ final class ScenarioPipeline {
         actions = Dictionary(scenarios.map { ($0.id, $0.actions) }, uniquingKeysWith: { a, _ in a })
     }
 
-    func process(_ inputs: some Sequence<ScenarioInput>, into out: inout Output) {
-        for input in inputs {
-            fuser.fuse(input, into: &updates)
-            engine.process(input, into: &activations)
-            if !updates.isEmpty || !activations.isEmpty { settle(into: &out) }
-        }
+    func process(_ inputs: [ScenarioInput], into out: inout Output) {
+        // By index: `for input in inputs` copied each input (a retain and a release of each of its
+        // strings and of its attributes), 7 % of fusion + library in a `perf` profile.
+        for i in inputs.indices { process(inputs[i], into: &out) }
+    }
+
+    func process(_ input: ScenarioInput, into out: inout Output) {
+        fuser.fuse(input, into: &updates)
+        engine.process(input, into: &activations)
+        if !updates.isEmpty || !activations.isEmpty { settle(into: &out) }
     }
 
     func advance(wallClockMs: Int64, into out: inout Output) {

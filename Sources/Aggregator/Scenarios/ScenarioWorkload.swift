@@ -32,8 +32,23 @@ package struct ScenarioWorkload: Sendable {
         }
         let kinds = Array(Set(filters.flatMap { $0.kinds ?? [] })).sorted { $0.rawValue < $1.rawValue }
         let zones = Array(Set(filters.flatMap { $0.zones ?? [] })).sorted()
-        var conditions: [String: [AttributeCondition]] = [:]
-        for f in filters { for c in f.conditions { conditions[c.key, default: []].append(c) } }
+        // An event carries the attributes that rules on its kind test (as a detector of that kind
+        // reports them), not every key the library names: the conditions of the filters naming
+        // its kind, and the attribute of each rate rule on its kind.
+        var conditionsByKind: [EventKind: [String: [AttributeCondition]]] = [:]
+        for f in filters {
+            for kind in f.kinds.map(Array.init) ?? kinds {
+                for c in f.conditions { conditionsByKind[kind, default: [:]][c.key, default: []].append(c) }
+            }
+        }
+        var ratesByKind: [EventKind: [(key: String, span: Double)]] = [:]
+        for s in scenarios {
+            guard case .rate(let p) = s.pattern else { continue }
+            for kind in s.match.kinds.map(Array.init) ?? kinds {
+                ratesByKind[kind, default: []].append((p.attribute, max(p.rise ?? 0, p.fall ?? 0, 1)))
+            }
+        }
+        let keysByKind = conditionsByKind.mapValues { $0.keys.sorted() }
         var random = SplitMix64(seed: seed)
         func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
         func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
@@ -46,8 +61,8 @@ package struct ScenarioWorkload: Sendable {
             let camera = pick(city.cameras)
             let kind = pick(kinds)
             var attributes = Attributes()
-            for key in conditions.keys.sorted() where uniform() < 0.7 {
-                let c = pick(conditions[key]!)
+            for key in keysByKind[kind] ?? [] where uniform() < 0.7 {
+                let c = pick(conditionsByKind[kind]![key]!)
                 if let bound = c.spec.gte ?? c.spec.gt ?? c.spec.lte ?? c.spec.lt {
                     attributes[key] = .double((uniform() * 2 * max(abs(bound), 1)).rounded())
                 } else if let eq = c.spec.eq {
@@ -57,6 +72,10 @@ package struct ScenarioWorkload: Sendable {
                 } else {
                     attributes[key] = .bool(true)
                 }
+            }
+            // Rate samples spread over twice the rule's rise (or fall), so both kinds of change happen.
+            for (key, span) in ratesByKind[kind] ?? [] where attributes[key] == nil {
+                attributes[key] = .double((uniform() * 2 * span).rounded())
             }
             let id = (nextID[camera.agent] ?? 0) + 1
             nextID[camera.agent] = id
@@ -87,9 +106,9 @@ package struct ScenarioWorkload: Sendable {
         var latencies: [Double] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for input in inputs {
+        for i in inputs.indices {
             let before = clock.now
-            pipeline.process(CollectionOfOne(input), into: &out)
+            pipeline.process(inputs[i], into: &out)
             if !out.activations.isEmpty {
                 latencies.append((clock.now - before).seconds)
                 activations += out.activations.count
@@ -107,7 +126,7 @@ package struct ScenarioWorkload: Sendable {
         var out: [Activation] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for input in inputs.prefix(limit) { naive.process(input, into: &out) }
+        for i in inputs.indices.prefix(limit) { naive.process(inputs[i], into: &out) }
         return Run(seconds: (clock.now - start).seconds, activations: out.count, incidents: 0, activationLatencies: [])
     }
 
@@ -117,7 +136,7 @@ package struct ScenarioWorkload: Sendable {
         var out: [Activation] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for input in inputs.prefix(limit) { engine.process(input, into: &out) }
+        for i in inputs.indices.prefix(limit) { engine.process(inputs[i], into: &out) }
         return Run(seconds: (clock.now - start).seconds, activations: out.count, incidents: 0, activationLatencies: [])
     }
 }

@@ -5,6 +5,9 @@ final class RuleRuntime {
     var rates: [String: RateWindow] = [:]
     var pending: PendingSteps
     var lastFired: [String: Int64] = [:]
+    /// At most the earliest deadline in `pending` (`.max`: none): lowered by each insert, set
+    /// exactly when the engine expires the rule's steps (removals only raise the true value).
+    var earliestDeadlineBound: Int64 = .max
     private(set) var fired = 0
     private(set) var suppressed = 0
     /// Window entries dropped because a group reached its cap.
@@ -49,10 +52,17 @@ final class RuleRuntime {
         Self.drop(from: &lastFired) { $0 < w - scenario.cooldown.milliseconds }
     }
 
-    /// Removes the entries that are `stale`. The dictionary is rebuilt only when one is: a scan
-    /// costs less than a new dictionary, and most sweeps (one per second of event time) find
-    /// nothing to drop.
+    /// Removes the entries that are `stale`, in place: most sweeps (one per second of event
+    /// time) drop a few keys of many, and rebuilding the dictionary each time was 2 % of
+    /// fusion + library (perf); it is rebuilt only when most keys go.
     private static func drop<V>(from entries: inout [String: V], where stale: (V) -> Bool) {
-        if entries.values.contains(where: stale) { entries = entries.filter { !stale($0.value) } }
+        var keys: [String] = []
+        for (key, value) in entries where stale(value) { keys.append(key) }
+        guard !keys.isEmpty else { return }
+        if keys.count > entries.count / 2 {
+            entries = entries.filter { !stale($0.value) }
+        } else {
+            for key in keys { entries.removeValue(forKey: key) }
+        }
     }
 }

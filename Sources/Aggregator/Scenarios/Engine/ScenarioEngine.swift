@@ -163,21 +163,22 @@ final class ScenarioEngine {
             let limit = limits.entriesPerGroup
             var dropped = 0
             // In place (`windows[group, default:]`): copying the window out would copy its storage per input.
-            let (n, snapshots) = rule.withWindow(group) { window -> (Int, [InputSnapshot]) in
+            let n = rule.withWindow(group) { window -> Int in
                 window.add(s, distinct: distinct)
                 window.evict(before: window.newestMs - p.window.milliseconds)
                 while window.count > limit {
                     window.removeFirst()
                     dropped += 1
                 }
-                let n = p.distinct == .events ? window.count : window.distinctCount
-                return (n, n >= p.atLeast ? window.entries.suffix(Activation.maxEvents).map(\.snapshot) : [])
+                return p.distinct == .events ? window.count : window.distinctCount
             }
             rule.droppedEntries += dropped
             guard n >= p.atLeast else { return }
-            let what = p.distinct == .events ? "events" : "distinct \(p.distinct.rawValue)"
-            let place = group.isEmpty ? "the city" : "\(p.groupBy.rawValue) \(group)"
-            fire(rule, at: s.timeMs, trigger: s, snapshots: snapshots, summary: "\(n) \(what) within \(p.window) in \(place)", into: &out)
+            fire(
+                rule, at: s.timeMs, trigger: s,
+                snapshots: rule.windows[group]?.entries.suffix(Activation.maxEvents).map(\.snapshot) ?? [],
+                summary: "\(n) \(p.distinct == .events ? "events" : "distinct \(p.distinct.rawValue)") within \(p.window) in \(group.isEmpty ? "the city" : "\(p.groupBy.rawValue) \(group)")",
+                into: &out)
 
         case .sequence(let p):
             if p.then.matches(input), let first = waitingFirstStep(rule, p.correlate, p.otherDistrict, s) {
@@ -249,6 +250,7 @@ final class ScenarioEngine {
 
     private func wait(_ rule: RuleRuntime, _ s: InputSnapshot, key: String, deadlineMs: Int64) {
         rule.pending.insert(s, key: key, deadlineMs: deadlineMs)
+        rule.earliestDeadlineBound = min(rule.earliestDeadlineBound, deadlineMs)
         nextDeadlineMs = min(nextDeadlineMs, deadlineMs)
     }
 
@@ -269,7 +271,16 @@ final class ScenarioEngine {
         defer { nextDeadlineMs = next }
         for i in timedRules {
             let rule = rules[i]
-            defer { next = min(next, rule.pending.earliestDeadlineMs() ?? .max) }
+            // The rule's lower bound first: most rules have nothing due, and asking their pending
+            // steps cost two dictionary probes each, per rule and watermark move (perf).
+            guard rule.earliestDeadlineBound < w || w == .max else {
+                next = min(next, rule.earliestDeadlineBound)
+                continue
+            }
+            defer {
+                rule.earliestDeadlineBound = rule.pending.earliestDeadlineMs() ?? .max
+                next = min(next, rule.earliestDeadlineBound)
+            }
             guard let earliest = rule.pending.earliestDeadlineMs(), earliest < w || w == .max else { continue }
             guard case .absence(let p) = rule.scenario.pattern else {
                 if case .sequence = rule.scenario.pattern { _ = rule.pending.expire(through: w) }
@@ -284,17 +295,19 @@ final class ScenarioEngine {
     }
 
     private func fire(
-        _ rule: RuleRuntime, at timeMs: Int64, trigger: InputSnapshot, snapshots: [InputSnapshot], summary: String,
-        into out: inout [Activation]
+        _ rule: RuleRuntime, at timeMs: Int64, trigger: InputSnapshot, snapshots: @autoclosure () -> [InputSnapshot],
+        summary: @autoclosure () -> String, into out: inout [Activation]
     ) {
         let scenario = rule.scenario
         let key = scenario.dedup.value(of: trigger) ?? ""
         guard rule.admit(key: key, timeMs: timeMs) else { return }
+        // Snapshots and summary are made only now: most calls are held back by the cooldown.
+        let snapshots = snapshots()
         func unique(_ values: [String?]) -> [String] { Array(Set(values.compactMap { $0 })).sorted() }
         out.append(Activation(
             id: "\(scenario.id)/\(key)/\(timeMs)", scenarioID: scenario.id, title: scenario.title, domain: scenario.domain,
             severity: scenario.severity, timeMs: timeMs, key: key, districts: unique(snapshots.map(\.district)),
             cameras: unique(snapshots.map(\.cameraID)), reaches: unique(snapshots.map(\.reach)), roads: unique(snapshots.map(\.road)),
-            events: snapshots.map(\.reference), summary: summary))
+            events: snapshots.map(\.reference), summary: summary()))
     }
 }
