@@ -238,7 +238,9 @@ final class IncidentFuser {
         }
         let lastOnCamera = max(previousOnCamera ?? .min, entry.timeMs)
         o.cameraLast[camera] = lastOnCamera
-        latestByCamera[o.type][camera] = o
+        // Usually it already is the camera's latest: storing it again cost a retain and a release,
+        // 8 % of fusion + library in a `perf` profile of `bench scenarios`.
+        if latestByCamera[o.type][camera] !== o { latestByCamera[o.type][camera] = o }
         latestTimeByCamera[o.type][camera] = lastOnCamera
         markDirty(o)
         if material { updates.append(IncidentUpdate(change: opening ? .opened : .updated, incident: o.trimmed(settings.timelineLimit))) }

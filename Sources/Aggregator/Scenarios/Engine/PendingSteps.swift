@@ -72,9 +72,12 @@ struct PendingSteps {
     /// Calls `body` with the live entries under `key`, oldest first, until it returns false.
     func forEach(under key: String, _ body: (UInt64, borrowing Entry) -> Bool) {
         guard let ids = index[key] else { return }
-        for id in ids {
-            guard let entry = entry(id) else { continue }
-            if !body(id, entry) { return }
+        for id in ids where id >= firstID {
+            // Borrowed in place: binding the entry (`if let`) retained its snapshot and key per
+            // entry looked at (perf).
+            let i = Int(id - firstID)
+            guard i < slots.count, slots[i] != nil else { continue }
+            if !body(id, slots[i].unsafelyUnwrapped) { return }
         }
     }
 
