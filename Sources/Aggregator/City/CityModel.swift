@@ -18,6 +18,8 @@ package struct CityModel: Decodable, Sendable {
     /// Lookups over the two lists (built once, with them, on load).
     let districtsByID: [String: District]
     let camerasByID: [String: Camera]
+    /// Camera id → its position in `cameras` (fusion numbers cameras by it).
+    let cameraIndexByID: [String: Int]
 
     struct District: Decodable, Sendable, Hashable {
         var id: String
@@ -126,6 +128,7 @@ package struct CityModel: Decodable, Sendable {
         self.roads = roadNetwork
         self.districtsByID = Dictionary(uniqueKeysWithValues: symmetric.map { ($0.id, $0) })
         self.camerasByID = camerasByID
+        self.cameraIndexByID = Dictionary(cameras.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// True when two different districts share a border.

@@ -153,7 +153,8 @@ final class IncidentFuser {
             return
         }
         fused += 1
-        let camera = cameraNumber(event.cameraID)
+        let hint = input.cameraIndex
+        let camera = hint >= 0 && hint < cameraIDs.count && cameraIDs[hint] == event.cameraID ? hint : cameraNumber(event.cameraID)
         let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)

@@ -106,15 +106,17 @@ package struct ScenarioWorkload: Sendable {
         var latencies: [Double] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for i in inputs.indices {
-            let before = clock.now
-            pipeline.process(inputs[i], into: &out)
-            if !out.activations.isEmpty {
-                latencies.append((clock.now - before).seconds)
-                activations += out.activations.count
+        inputs.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices {
+                let before = clock.now
+                pipeline.process(buffer[i], into: &out)
+                if !out.activations.isEmpty {
+                    latencies.append((clock.now - before).seconds)
+                    activations += out.activations.count
+                }
+                incidents += out.incidents.count
+                out.removeAll()
             }
-            incidents += out.incidents.count
-            out.removeAll()
         }
         pipeline.finish(into: &out)
         return Run(seconds: (clock.now - start).seconds, activations: activations + out.activations.count, incidents: incidents, activationLatencies: latencies)
