@@ -23,8 +23,6 @@ extension IncidentUpdate {
                 "events": .int(Int64(i.eventCount)), "cameras": .int(Int64(i.cameras.count)),
                 "districts": .int(Int64(i.districts.count)), "incident_id": .string(i.id),
             ])
-        var input = ScenarioInput(agentID: Self.fusionAgent, event: event, source: .incident, city: city)
-        input.district = i.districts.first ?? input.district
-        return input
+        return ScenarioInput(agentID: Self.fusionAgent, event: event, source: .incident, district: i.districts.first, city: city)
     }
 }

@@ -106,17 +106,15 @@ package struct ScenarioWorkload: Sendable {
         var latencies: [Double] = []
         let clock = ContinuousClock()
         let start = clock.now
-        inputs.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices {
-                let before = clock.now
-                pipeline.process(buffer[i], into: &out)
-                if !out.activations.isEmpty {
-                    latencies.append((clock.now - before).seconds)
-                    activations += out.activations.count
-                }
-                incidents += out.incidents.count
-                out.removeAll()
+        for input in inputs {
+            let before = clock.now
+            pipeline.process(input, into: &out)
+            if !out.activations.isEmpty {
+                latencies.append((clock.now - before).seconds)
+                activations += out.activations.count
             }
+            incidents += out.incidents.count
+            out.removeAll()
         }
         pipeline.finish(into: &out)
         return Run(seconds: (clock.now - start).seconds, activations: activations + out.activations.count, incidents: incidents, activationLatencies: latencies)
@@ -128,7 +126,7 @@ package struct ScenarioWorkload: Sendable {
         var out: [Activation] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for i in inputs.indices.prefix(limit) { naive.process(inputs[i], into: &out) }
+        for input in inputs.prefix(limit) { naive.process(input, into: &out) }
         return Run(seconds: (clock.now - start).seconds, activations: out.count, incidents: 0, activationLatencies: [])
     }
 
@@ -138,7 +136,7 @@ package struct ScenarioWorkload: Sendable {
         var out: [Activation] = []
         let clock = ContinuousClock()
         let start = clock.now
-        for i in inputs.indices.prefix(limit) { engine.process(inputs[i], into: &out) }
+        for input in inputs.prefix(limit) { engine.process(input, into: &out) }
         return Run(seconds: (clock.now - start).seconds, activations: out.count, incidents: 0, activationLatencies: [])
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// asking again (the engine asks whenever its watermark passes a deadline) does not walk them again.
 @Suite struct PendingStepsTests {
     static func snapshot(_ id: UInt64) -> InputSnapshot {
-        InputSnapshot(ScenarioInput(agentID: "a", event: Event(id: id, cameraID: "cam", kind: .intrusion, captureTimeMs: Int64(id)), district: "d"))
+        ScenarioInput(agentID: "a", event: Event(id: id, cameraID: "cam", kind: .intrusion, captureTimeMs: Int64(id)), district: "d")
     }
 
     @Test func theEarliestDeadline_skipsAndDropsSatisfiedSteps() {

@@ -186,8 +186,10 @@ import Testing
     @Test func anInputAtTheEndOfTime_doesNotTrap() throws {
         let seq = try T.scenario("match: {kind: smoke}\nsequence: {then: {kind: fire}, within: 366d, correlate: same_camera}")
         let absence = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 366d}")
-        var far = T.input(0, "a1", "smoke")
-        far.event.captureTimeMs = .max - 1
+        let near = T.input(0, "a1", "smoke")
+        var event = near.event
+        event.captureTimeMs = .max - 1
+        let far = ScenarioInput(agentID: near.agentID, event: event, district: near.district)
         let out = T.run([seq, absence], [T.input(0, "a1", "smoke"), far])
         #expect(out.count == 2, "both absences run out at finish, neither traps")
     }

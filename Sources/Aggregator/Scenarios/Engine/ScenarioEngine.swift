@@ -107,10 +107,8 @@ final class ScenarioEngine {
         }
         let byKind = rulesByKind[input.event.kind] ?? []
         if !byKind.isEmpty || !anyKindRules.isEmpty {
-            // The snapshot (string copies) only for inputs some rule looks at.
-            let snapshot = InputSnapshot(input)
-            for i in byKind { evaluate(rules[i], input, snapshot, into: &out) }
-            for i in anyKindRules { evaluate(rules[i], input, snapshot, into: &out) }
+            for i in byKind { evaluate(rules[i], input, input, into: &out) }
+            for i in anyKindRules { evaluate(rules[i], input, input, into: &out) }
         }
         if t > newestMs {
             newestMs = t

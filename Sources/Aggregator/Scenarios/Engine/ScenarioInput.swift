@@ -2,42 +2,43 @@ import Shared
 
 /// One event (or incident update) as the scenario engine sees it: the event with what the city
 /// model knows about its camera, resolved once at ingest.
-struct ScenarioInput: Sendable, Hashable {
-    var agentID: String
-    var event: Event
-    var source: EventFilter.Source
-    var district: String
-    var reach: String?
-    var road: String?
-    var site: String?
-    /// The camera's position in the city model's `cameras` (-1: not in it), found with the rest
+///
+/// An immutable object, not a struct: the pipeline hands one input to fusion and to every rule
+/// that looks at it, and windows and pending steps keep it (as `InputSnapshot`). A struct of eight
+/// strings, an event and its attributes was copied on the way (a retain and a release per field)
+/// and copied again into a snapshot object per input: together about a tenth of fusion + library
+/// in a `perf` profile of `bench scenarios`. A reference is one retain. What a window holds
+/// is this object, attributes included.
+final class ScenarioInput: Sendable {
+    let agentID: String
+    let event: Event
+    let source: EventFilter.Source
+    let district: String
+    let reach: String?
+    let road: String?
+    let site: String?
+    /// The camera's position in the city model's `cameras` (-1: not known), found with the rest
     /// at ingest: fusion numbers cameras by it instead of hashing the id again (perf). A hint,
     /// checked against the id where it is used.
-    var cameraIndex = -1
+    let cameraIndex: Int
 
-    init(agentID: String, event: Event, source: EventFilter.Source = .event, city: CityModel) {
+    convenience init(agentID: String, event: Event, source: EventFilter.Source = .event, district: String? = nil, city: CityModel) {
         let index = city.cameraIndexByID[event.cameraID]
         let camera = index.map { city.cameras[$0] }
         self.init(
-            agentID: agentID, event: event, source: source, district: camera?.district ?? "", reach: camera?.reach,
-            road: camera?.road, site: camera?.site)
-        cameraIndex = index ?? -1
+            agentID: agentID, event: event, source: source, district: district ?? camera?.district ?? "", reach: camera?.reach,
+            road: camera?.road, site: camera?.site, cameraIndex: index ?? -1)
     }
 
     /// A stored event as it was evaluated live (replays, backtests): its district as stored, the
     /// camera's reach, road and site from the city model.
-    init(stored: StoredEvent, city: CityModel) {
-        let index = city.cameraIndexByID[stored.event.cameraID]
-        let camera = index.map { city.cameras[$0] }
-        self.init(
-            agentID: stored.agentID, event: stored.event, district: stored.district, reach: camera?.reach, road: camera?.road,
-            site: camera?.site)
-        cameraIndex = index ?? -1
+    convenience init(stored: StoredEvent, city: CityModel) {
+        self.init(agentID: stored.agentID, event: stored.event, district: stored.district, city: city)
     }
 
     init(
         agentID: String, event: Event, source: EventFilter.Source = .event, district: String, reach: String? = nil,
-        road: String? = nil, site: String? = nil
+        road: String? = nil, site: String? = nil, cameraIndex: Int = -1
     ) {
         self.agentID = agentID
         self.event = event
@@ -46,6 +47,7 @@ struct ScenarioInput: Sendable, Hashable {
         self.reach = reach
         self.road = road
         self.site = site
+        self.cameraIndex = cameraIndex
     }
 
     /// The kind's registry domain: looked up only by filters that name a domain, not per event.
@@ -53,6 +55,10 @@ struct ScenarioInput: Sendable, Hashable {
 
     var timeMs: Int64 { event.captureTimeMs }
     var reference: EventReference { EventReference(agentID: agentID, eventID: event.id) }
+    var kind: EventKind { event.kind }
+    var cameraID: String { event.cameraID }
+    var trackID: UInt64 { event.trackID }
+    var zone: String? { event.zone }
 }
 
 /// The global key of a stored event.

@@ -22,7 +22,7 @@ final class NaiveEvaluator {
     }
 
     func process(_ input: ScenarioInput, into out: inout [Activation]) {
-        let s = InputSnapshot(input)
+        let s = input
         for (i, rule) in rules.enumerated() {
             let scenario = rule.scenario
             switch scenario.pattern {
