@@ -65,12 +65,13 @@ final class IncidentFuser {
     /// Type number → its open incidents.
     private var openByType: [[Open]] = []
     private var dirty: [Open] = []
-    /// Kind → incident type number, resolved once per kind (nil: ignored).
-    private var kindTypes: [EventKind: Int?] = [:]
+    /// Kind number (`kinds`) → incident type number, resolved once per kind (`.some(nil)`: ignored).
+    private var kindTypes: [Int??] = []
     private var typeNames: [String] = []
+    let kinds: KindNumbers
 
-    private func typeOfKind(_ kind: EventKind) -> Int? {
-        if let known = kindTypes[kind] { return known }
+    private func typeOfKind(_ kind: EventKind, number k: Int) -> Int? {
+        if k < kindTypes.count, let known = kindTypes[k] { return known }
         var number: Int?
         if let name = settings.type(of: kind) {
             if let existing = typeNames.firstIndex(of: name) {
@@ -83,7 +84,8 @@ final class IncidentFuser {
                 number = typeNames.count - 1
             }
         }
-        kindTypes[kind] = .some(number)
+        if k >= kindTypes.count { kindTypes += Array(repeating: nil, count: k + 1 - kindTypes.count) }
+        kindTypes[k] = .some(number)
         return number
     }
 
@@ -107,7 +109,8 @@ final class IncidentFuser {
     private(set) var late = 0
     private(set) var fused = 0
 
-    init(settings: FusionSettings, city: CityModel, latenessMs: Int64) {
+    init(settings: FusionSettings, city: CityModel, latenessMs: Int64, kinds: KindNumbers = KindNumbers()) {
+        self.kinds = kinds
         self.settings = settings
         self.city = city
         self.latenessMs = latenessMs
@@ -145,7 +148,12 @@ final class IncidentFuser {
     var openIDs: Set<String> { Set(open.keys) }
 
     func fuse(_ input: ScenarioInput, into updates: inout [IncidentUpdate]) {
-        guard input.source == .event, let type = typeOfKind(input.event.kind) else { return }
+        fuse(input, kindNumber: kinds.number(of: input.event.kind), into: &updates)
+    }
+
+    /// `kindNumber`: the input's kind numbered by `kinds`.
+    func fuse(_ input: ScenarioInput, kindNumber: Int, into updates: inout [IncidentUpdate]) {
+        guard input.source == .event, let type = typeOfKind(input.event.kind, number: kindNumber) else { return }
         let event = input.event
         let t = event.captureTimeMs
         guard t >= watermarkMs else {
@@ -302,6 +310,8 @@ final class IncidentFuser {
         lastResolvePassMs = w
         let quiet = Int64(settings.quietSeconds) * 1000
         for type in openByType.indices {
+            // Most passes resolve nothing: the list is rebuilt only when something goes quiet.
+            guard w == .max || openByType[type].contains(where: { $0.incident.lastMs < w - quiet }) else { continue }
             var keep: [Open] = []
             for o in openByType[type] {
                 guard w == .max || o.incident.lastMs < w - quiet else {

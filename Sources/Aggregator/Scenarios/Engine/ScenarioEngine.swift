@@ -35,6 +35,9 @@ final class ScenarioEngine {
     private(set) var rules: [RuleRuntime]
     /// Rules to try for an input of a kind: those whose filters name the kind ...
     private var rulesByKind: [EventKind: [Int]] = [:]
+    /// `rulesByKind` by kind number (`kinds`), filled on first sight of each kind.
+    private var rulesByKindNumber: [[Int]?] = []
+    let kinds: KindNumbers
     /// ... and those that match any kind.
     private var anyKindRules: [Int] = []
     /// Sequence and absence rules: the only ones with deadlines to expire.
@@ -48,7 +51,8 @@ final class ScenarioEngine {
     private var inputs = 0
     private var late = 0
 
-    init(scenarios: [Scenario], city: CityModel, latenessMs: Int64 = 60_000, limits: Limits = Limits()) {
+    init(scenarios: [Scenario], city: CityModel, latenessMs: Int64 = 60_000, limits: Limits = Limits(), kinds: KindNumbers = KindNumbers()) {
+        self.kinds = kinds
         self.city = city
         self.lateness = latenessMs
         self.limits = limits
@@ -67,6 +71,7 @@ final class ScenarioEngine {
 
     private func indexRules() {
         rulesByKind = [:]
+        rulesByKindNumber = []
         anyKindRules = []
         timedRules = []
         nextDeadlineMs = .min
@@ -99,13 +104,27 @@ final class ScenarioEngine {
 
     /// Evaluates one input; activations are appended to `out`.
     func process(_ input: ScenarioInput, into out: inout [Activation]) {
+        process(input, kindNumber: kinds.number(of: input.event.kind), into: &out)
+    }
+
+    /// The rules to try for a kind (those naming it), by its number.
+    private func rules(forKind kind: EventKind, number k: Int) -> [Int] {
+        if k < rulesByKindNumber.count, let known = rulesByKindNumber[k] { return known }
+        if k >= rulesByKindNumber.count { rulesByKindNumber += Array(repeating: nil, count: k + 1 - rulesByKindNumber.count) }
+        let found = rulesByKind[kind] ?? []
+        rulesByKindNumber[k] = found
+        return found
+    }
+
+    /// `kindNumber`: the input's kind numbered by `kinds`.
+    func process(_ input: ScenarioInput, kindNumber: Int, into out: inout [Activation]) {
         inputs += 1
         let t = input.timeMs
         if t < watermarkMs {
             late += 1
             return
         }
-        let byKind = rulesByKind[input.event.kind] ?? []
+        let byKind = rules(forKind: input.event.kind, number: kindNumber)
         if !byKind.isEmpty || !anyKindRules.isEmpty {
             for i in byKind { evaluate(rules[i], input, input, into: &out) }
             for i in anyKindRules { evaluate(rules[i], input, input, into: &out) }
