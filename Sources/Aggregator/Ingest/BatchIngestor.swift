@@ -52,16 +52,17 @@ struct BatchIngestor: Sendable {
         }
         var districts: [String] = []
         districts.reserveCapacity(batch.events.count)
-        var cameras: [CityModel.Camera] = []
+        // Positions in the city model's cameras (what the scenario inputs carry).
+        var cameras: [Int] = []
         cameras.reserveCapacity(scenarioFeed == nil ? 0 : batch.events.count)
         for (i, event) in batch.events.enumerated() {
-            let camera: CityModel.Camera
-            switch self.camera(event.cameraID, ownedBy: agent, field: "events[\(i)].camera_id") {
-            case .success(let owned): camera = owned
+            let index: Int
+            switch self.cameraIndex(event.cameraID, ownedBy: agent, field: "events[\(i)].camera_id") {
+            case .success(let owned): index = owned
             case .failure(let refusal): return refuse(refusal, agent: agent, events: batch.events.count)
             }
-            districts.append(camera.district)
-            if scenarioFeed != nil { cameras.append(camera) }
+            districts.append(city.cameras[index].district)
+            if scenarioFeed != nil { cameras.append(index) }
         }
         let received = now()
         let ingested = IngestedBatch(
@@ -97,13 +98,15 @@ struct BatchIngestor: Sendable {
                 // watermark ahead and make every other agent's events late: stored, not evaluated.
                 let horizon = received.saturatingAdd(Self.maxFutureMs)
                 var future = 0
-                for (event, camera) in zip(batch.events, cameras) where skip.isEmpty || !skip.contains(event.id) {
+                for (event, index) in zip(batch.events, cameras) where skip.isEmpty || !skip.contains(event.id) {
                     guard event.captureTimeMs <= horizon else {
                         future += 1
                         continue
                     }
+                    let camera = city.cameras[index]
                     inputs.append(ScenarioInput(
-                        agentID: agent, event: event, district: camera.district, reach: camera.reach, road: camera.road, site: camera.site))
+                        agentID: agent, event: event, district: camera.district, reach: camera.reach, road: camera.road, site: camera.site,
+                        cameraIndex: index))
                 }
                 if future > 0 {
                     Self.futureInputs.increment(by: future)
@@ -130,15 +133,16 @@ struct BatchIngestor: Sendable {
         }
     }
 
-    /// The city's camera `id` if `agent` owns it, else the 403 that says why (`field` names it).
-    func camera(_ id: String, ownedBy agent: String, field: String) -> Result<CityModel.Camera, IngestFailure> {
-        guard let camera = city.camerasByID[id] else {
+    /// The position of the city's camera `id` in `city.cameras` if `agent` owns it, else the 403
+    /// that says why (`field` names it).
+    func cameraIndex(_ id: String, ownedBy agent: String, field: String) -> Result<Int, IngestFailure> {
+        guard let index = city.cameraIndexByID[id] else {
             return .failure(.forbidden("unknown_camera", "camera '\(id)' is not in the city model", field: field))
         }
-        guard camera.agent == agent else {
+        guard city.cameras[index].agent == agent else {
             return .failure(.forbidden("camera_not_owned", "camera '\(id)' belongs to another agent", field: field))
         }
-        return .success(camera)
+        return .success(index)
     }
 
     /// Applies the agent's command reports and returns its open commands for the ack. A failure

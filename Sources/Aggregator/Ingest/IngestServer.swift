@@ -105,7 +105,7 @@ enum IngestServer {
             return failure(IngestFailure(status: 404, code: "no_snapshot_archive", message: "this aggregator keeps no snapshots"), settings)
         }
         let camera = context.parameters.get("camera") ?? "", name = context.parameters.get("name") ?? ""
-        if case .failure(let refusal) = ingestor.camera(camera, ownedBy: agent, field: "camera") { return failure(refusal, settings) }
+        if case .failure(let refusal) = ingestor.cameraIndex(camera, ownedBy: agent, field: "camera") { return failure(refusal, settings) }
         guard name.hasPrefix(camera + "-") else {
             return failure(IngestFailure(status: 400, code: "bad_name", message: "a snapshot of camera '\(camera)' is named '\(camera)-….png'", field: "name"), settings)
         }
