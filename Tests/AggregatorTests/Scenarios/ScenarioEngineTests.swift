@@ -183,6 +183,25 @@ import Testing
         #expect(out.count == 1)
     }
 
+    /// A step captured earlier but arrived later (within the lateness allowance) waits behind an
+    /// older one; once that one is satisfied, the later step's absence fires as soon as the
+    /// watermark passes its own deadline, not the removed step's.
+    @Test func anAbsenceBehindASatisfiedStep_firesAtItsOwnDeadline() throws {
+        let rule = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 1m, correlate: same_camera}")
+        let engine = ScenarioEngine(scenarios: [rule], city: T.city, latenessMs: 60_000)
+        var out: [Activation] = []
+        engine.process(T.input(100, "a1", "smoke"), into: &out)  // A: due at 160 s
+        engine.process(T.input(150, "d1", "motion"), into: &out)  // watermark 90 s
+        engine.process(T.input(95, "a2", "smoke"), into: &out)  // B, behind A: due at 155 s
+        engine.process(T.input(217, "d1", "motion"), into: &out)  // watermark 157 s: A is oldest and not due
+        #expect(out.isEmpty)
+        engine.process(T.input(158, "a1", "fire"), into: &out)  // A satisfied; B (due 155 s) is oldest
+        engine.process(T.input(218, "d1", "motion"), into: &out)  // watermark 158 s, before A's 160 s
+        #expect(out.map(\.cameras) == [["a2"]], "B's absence fires at the first watermark past 155 s")
+        engine.finish(into: &out)
+        #expect(out.count == 1, "A was satisfied")
+    }
+
     @Test func anInputAtTheEndOfTime_doesNotTrap() throws {
         let seq = try T.scenario("match: {kind: smoke}\nsequence: {then: {kind: fire}, within: 366d, correlate: same_camera}")
         let absence = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 366d}")

@@ -5,8 +5,11 @@ final class RuleRuntime {
     var rates: [String: RateWindow] = [:]
     var pending: PendingSteps
     var lastFired: [String: Int64] = [:]
-    /// At most the earliest deadline in `pending` (`.max`: none): lowered by each insert, set
-    /// exactly when the engine expires the rule's steps (removals only raise the true value).
+    /// At most the deadline of the oldest step in `pending`, the one `expire` looks at first
+    /// (`.max`: none). The engine lowers it whenever steps are added or removed (a removal can
+    /// make a step oldest that is due earlier: captured earlier, it arrived later within the
+    /// lateness allowance) and sets it exactly when it expires the rule's steps; while the
+    /// watermark has not passed it, moving the watermark skips the rule.
     var earliestDeadlineBound: Int64 = .max
     private(set) var fired = 0
     private(set) var suppressed = 0

@@ -221,6 +221,9 @@ final class ScenarioEngine {
                     }
                 }
                 for id in satisfied { rule.pending.markSatisfied(id) }
+                // The step now oldest may be due before the one removed (it arrived later but
+                // was captured earlier, within the lateness allowance).
+                if !satisfied.isEmpty { lowerDeadlineBound(rule) }
             }
             if rule.scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
                 wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
@@ -267,8 +270,15 @@ final class ScenarioEngine {
 
     private func wait(_ rule: RuleRuntime, _ s: InputSnapshot, key: String, deadlineMs: Int64) {
         rule.pending.insert(s, key: key, deadlineMs: deadlineMs)
-        rule.earliestDeadlineBound = min(rule.earliestDeadlineBound, deadlineMs)
-        nextDeadlineMs = min(nextDeadlineMs, deadlineMs)
+        // The insert may also have dropped the oldest step (the rule's cap).
+        lowerDeadlineBound(rule, deadlineMs)
+    }
+
+    /// Keeps `rule.earliestDeadlineBound` at most its oldest pending step's deadline, and
+    /// `nextDeadlineMs` at most every rule's bound, after steps were added or removed.
+    private func lowerDeadlineBound(_ rule: RuleRuntime, _ deadlineMs: Int64 = .max) {
+        rule.earliestDeadlineBound = min(rule.earliestDeadlineBound, deadlineMs, rule.pending.earliestDeadlineMs() ?? .max)
+        nextDeadlineMs = min(nextDeadlineMs, rule.earliestDeadlineBound)
     }
 
     private func moveWatermark(to w: Int64, into out: inout [Activation]) {
