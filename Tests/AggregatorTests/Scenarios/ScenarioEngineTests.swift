@@ -202,6 +202,27 @@ import Testing
         #expect(out.count == 1, "A was satisfied")
     }
 
+    /// A reload keeps an unchanged rule's state and routes kinds to the new set's rules, also for
+    /// kinds the engine had already seen (their rule lists are cached by kind number).
+    @Test func aReload_keepsUnchangedRules_andRoutesKindsToTheNewSet() throws {
+        let count = try T.scenario("match: {kind: smoke}\ncount: {window: 10m, at_least: 2, group_by: camera}")
+        let single = try ConfigLoader.decode(
+            Scenario.self, yaml: "id: t.fire\ntitle: F\ndomain: security\nseverity: high\nmatch: {kind: fire}", file: "fire.yaml")
+        let engine = ScenarioEngine(scenarios: [count], city: T.city, latenessMs: 0)
+        var out: [Activation] = []
+        engine.process(T.input(0, "a1", "smoke"), into: &out)
+        engine.process(T.input(1, "a1", "fire"), into: &out)
+        #expect(out.isEmpty, "no rule on fire yet; one smoke in the window")
+        engine.replace(scenarios: [count, single])
+        engine.process(T.input(2, "a1", "fire"), into: &out)
+        #expect(out.map(\.scenarioID) == ["t.fire"], "fire, seen before the reload, reaches the new rule")
+        engine.process(T.input(3, "a1", "smoke"), into: &out)
+        #expect(out.map(\.scenarioID) == ["t.fire", "t.rule"], "the count rule kept its first smoke across the reload")
+        engine.replace(scenarios: [count])
+        engine.process(T.input(4, "a1", "fire"), into: &out)
+        #expect(out.count == 2, "the removed rule no longer fires")
+    }
+
     @Test func anInputAtTheEndOfTime_doesNotTrap() throws {
         let seq = try T.scenario("match: {kind: smoke}\nsequence: {then: {kind: fire}, within: 366d, correlate: same_camera}")
         let absence = try T.scenario("match: {kind: smoke}\nabsence: {expect: {kind: fire}, within: 366d}")
