@@ -2,23 +2,27 @@ import Shared
 
 /// The textbook evaluator the engine is measured against (and checked against): it keeps every
 /// matching input of the last window per rule and, for each new input, rescans that history to
-/// decide. Same semantics as `ScenarioEngine` for single, count, sequence and rate rules with
-/// inputs in time order (absence rules are skipped); never used in service.
+/// decide. Same semantics as `ScenarioEngine` with inputs in time order: an absence's first steps
+/// run out once the watermark (the newest time minus `latenessMs`) passes their deadline; never
+/// used in service.
 final class NaiveEvaluator {
     private let rules: [RuleRuntime]
     private let correlator: Correlator
+    private let latenessMs: Int64
     /// Per rule: recent inputs that matched its first filter.
     private var history: [[InputSnapshot]]
     private var values: [[Double]]
+    /// Absence rules: whether each first step in `history` saw its expected input.
+    private var satisfied: [[Bool]]
+    private var newestMs = Int64.min
 
-    init(scenarios: [Scenario], city: CityModel) {
-        rules = scenarios.filter(\.enabled).filter {
-            if case .absence = $0.pattern { return false }
-            return true
-        }.map { RuleRuntime(scenario: $0, pendingCapacity: .max) }
+    init(scenarios: [Scenario], city: CityModel, latenessMs: Int64 = 0) {
+        rules = scenarios.filter(\.enabled).map { RuleRuntime(scenario: $0, pendingCapacity: .max) }
         correlator = Correlator(city: city)
+        self.latenessMs = latenessMs
         history = Array(repeating: [], count: rules.count)
         values = Array(repeating: [], count: rules.count)
+        satisfied = Array(repeating: [], count: rules.count)
     }
 
     func process(_ input: ScenarioInput, into out: inout [Activation]) {
@@ -65,9 +69,43 @@ final class NaiveEvaluator {
                 let keep = history[i].indices.filter { history[i][$0].timeMs >= s.timeMs - p.window.milliseconds }
                 history[i] = keep.map { history[i][$0] }
                 values[i] = keep.map { values[i][$0] }
-            case .absence:
-                continue
+            case .absence(let p):
+                if p.expect.matches(input) {
+                    let keys = Set(correlator.lookupKeys(p.correlate, s))
+                    for (j, a) in history[i].enumerated() where !satisfied[i][j] {
+                        if a.timeMs <= s.timeMs, s.timeMs <= a.timeMs + p.within.milliseconds, a.reference != s.reference,
+                            correlator.fileKey(p.correlate, a).map(keys.contains) ?? false, correlator.related(p.correlate, first: a, second: s)
+                        {
+                            satisfied[i][j] = true
+                        }
+                    }
+                }
+                if scenario.match.matches(input), correlator.fileKey(p.correlate, s) != nil {
+                    history[i].append(s)
+                    satisfied[i].append(false)
+                }
             }
+        }
+        // Then time moves on: first steps whose wait the watermark passed fire unless satisfied.
+        guard s.timeMs > newestMs else { return }
+        newestMs = s.timeMs
+        let watermark = s.timeMs - latenessMs
+        for (i, rule) in rules.enumerated() {
+            guard case .absence(let p) = rule.scenario.pattern else { continue }
+            let due = history[i].indices.filter { history[i][$0].timeMs + p.within.milliseconds < watermark }
+            for j in due where !satisfied[i][j] {
+                let a = history[i][j]
+                let deadline = a.timeMs + p.within.milliseconds
+                let key = rule.scenario.dedup.value(of: a) ?? ""
+                guard rule.admit(key: key, timeMs: deadline) else { continue }
+                out.append(Activation(
+                    id: "\(rule.scenario.id)/\(key)/\(deadline)", scenarioID: rule.scenario.id, title: rule.scenario.title,
+                    domain: rule.scenario.domain, severity: rule.scenario.severity, timeMs: deadline, key: key, districts: [],
+                    cameras: [], reaches: [], roads: [], events: [a.reference], summary: ""))
+            }
+            let keep = history[i].indices.filter { history[i][$0].timeMs + p.within.milliseconds >= watermark }
+            history[i] = keep.map { history[i][$0] }
+            satisfied[i] = keep.map { satisfied[i][$0] }
         }
     }
 
