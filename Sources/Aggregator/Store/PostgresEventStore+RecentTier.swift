@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 import PostgresNIO
 import Shared
-import Synchronization
 
 /// PostgreSQL's recent tier of batches (migration v2; docs/PROTOCOL.md, "A recent tier of
 /// batches"): a commit writes one `recent_batches` row per batch, `RecentIndexer` expands them
@@ -16,14 +14,15 @@ extension PostgresEventStore {
     static let commitLockClass: Int32 = 0x6377
 
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        commitsInFlight.add(1, ordering: .relaxed)
-        defer { commitsInFlight.subtract(1, ordering: .relaxed) }
-        let pending = try PendingCommit(batch, waiting: recentEvents.load(ordering: .relaxed), cap: maxRecentEvents)
+        try await activity.commit(batch) { pending throws(StoreError) in try await commit(batch, pending) }
+    }
+
+    private func commit(_ batch: IngestedBatch, _ pending: PendingCommit) async throws(StoreError) -> CommitOutcome {
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
         let ids = pending.ids, increasing = pending.increasing
         let logger = self.logger
-        let outcome = try await bounded { client in
+        return try await bounded { client in
             try await client.withTransaction(logger: logger) { connection -> CommitOutcome in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.commitLockClass), hashtext(\(agent)))", logger: logger)
                 let inserted = try await connection.query(
@@ -80,9 +79,6 @@ extension PostgresEventStore {
                 return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: pending.alreadyStored(known: known))
             }
         }
-        if case .committed(let stored, _, _) = outcome { recentEvents.add(stored, ordering: .relaxed) }
-        lastCommit.max(now, ordering: .relaxed)
-        return outcome
     }
 
     private struct RecentBacklogRow: Sendable {
@@ -103,11 +99,7 @@ extension PostgresEventStore {
             let (count, oldest) = try row.decode((Int64, Int64?).self)
             return RecentBacklogRow(count: count, oldest: oldest)
         }
-        let (count, oldest) = (backlog.count, backlog.oldest)
-        recentEvents.store(Int(count), ordering: .relaxed)
-        let last = lastCommit.load(ordering: .relaxed)
-        return RecentBacklog(
-            events: Int(count), oldestReceivedMs: oldest, lastCommitMs: last == 0 ? nil : last, commitsInFlight: commitsInFlight.load(ordering: .relaxed))
+        return activity.backlog(events: Int(backlog.count), oldestReceivedMs: backlog.oldest)
     }
 
     /// Moves run in `parallelMoves` transactions at once, each on its own batches (SKIP LOCKED),
@@ -199,11 +191,8 @@ extension PostgresEventStore {
                 return (events, unreadable.map { "row \($0.0): \($0.1)" })
             }
         }
-        recentEvents.subtract(moved, ordering: .relaxed)
-        for problem in unreadable {
-            Self.unreadableBatches.increment()
-            logger.error("a recent batch could not be read or indexed; kept in recent_batches_unreadable", metadata: ["batch": "\(problem)"])
-        }
+        activity.left(moved)
+        activity.setAside(unreadable, logger: logger)
         return moved
     }
 

@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import Metrics
 import NIOSSL
 import PostgresNIO
 import Shared
-import Synchronization
 
 /// The scale-out store: PostgreSQL through postgres-nio's connection pool. A batch is committed
 /// in one transaction into the recent tier of batches (migration v2, the same as SQLite's v4:
@@ -16,15 +14,9 @@ package final class PostgresEventStore: RecentTierStore {
     let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger
-    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
-    let lastCommit = Atomic<Int64>(0)
-    let commitsInFlight = Atomic<Int>(0)
-    /// Events waiting in the recent tier: set from the database by every `recentBacklog` (other
-    /// aggregators sharing it move and commit too), raised by this process's commits in between.
-    let recentEvents = Atomic<Int>(0)
-    /// Past this many events waiting to be indexed, commits are refused as unavailable.
-    package let maxRecentEvents = 5_000_000
-    static let unreadableBatches = Counter(label: "citywatch_store_unreadable_batches_total")
+    /// Commits in flight, the last one's time and the events waiting in the recent tier (set from
+    /// the database by every `recentBacklog`: other aggregators sharing it move and commit too).
+    let activity = RecentTierActivity(maxWaiting: 5_000_000)
     /// A bound on waiting for a pooled connection or a statement: past it the agent gets 503 and
     /// retries, instead of the request hanging while the server is away.
     private let timeout: Duration
@@ -173,7 +165,7 @@ package final class PostgresEventStore: RecentTierStore {
                 return (indexed, events)
             }
         }
-        recentEvents.subtract(recent, ordering: .relaxed)
+        activity.left(recent)
         return indexed + recent
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import Shared
 
-/// One committed batch as the SQLite store's recent tier keeps it (migration v4, docs/PROTOCOL.md
-/// "Two tiers"): one row per batch instead of one per event, so a commit writes one record and a
-/// blob instead of a 22-column row per event (what bounded the one writer: `bench ingest`).
+/// One committed batch as both stores' recent tiers keep it (SQLite migration v4, PostgreSQL v2;
+/// docs/PROTOCOL.md "Two tiers"): one row per batch instead of one per event, so a commit writes
+/// one record and a blob instead of a 22-column row per event (what bounded SQLite's one writer:
+/// `bench ingest`).
 ///
 /// - `events`: a wire body, zstd-compressed `EventBatch` without a dictionary (docs/PROTOCOL.md).
 ///   A batch stored whole and sent without a dictionary keeps the bytes it arrived in; otherwise

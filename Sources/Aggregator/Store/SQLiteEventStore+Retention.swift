@@ -21,7 +21,7 @@ extension SQLiteEventStore {
             let indexed = db.changesCount
             return (indexed, try Self.deleteRecentBatches(db, capturedBefore: cutoffMs, limit: limit - indexed))
         }
-        recentDeleted(recent)
+        activity.left(recent)
         return indexed + recent
     }
 
@@ -47,7 +47,7 @@ extension SQLiteEventStore {
                 let indexed = db.changesCount
                 return (indexed, try Self.deleteRecentBatches(db, capturedBefore: through == .max ? .max : through + 1, limit: .max))
             }
-            recentDeleted(recent)
+            activity.left(recent)
             let n = indexed + recent
             if n == 0 { break }
             deleted += n

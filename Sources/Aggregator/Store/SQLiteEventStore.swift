@@ -1,9 +1,7 @@
 import Foundation
 import GRDB
 import Logging
-import Metrics
 import Shared
-import Synchronization
 
 /// The embedded store: one SQLite file through GRDB, WAL mode with `synchronous = FULL`, so a
 /// commit has reached the disk (WAL fsynced) before `commit` returns and the batch is acked.
@@ -12,12 +10,11 @@ package final class SQLiteEventStore: RecentTierStore {
     let path: String
     private let pool: DatabasePool
     private let group: SQLiteGroupCommit
-    /// Received time of the last batch committed here (0: none yet), for `recentBacklog`.
-    private let lastCommit = Atomic<Int64>(0)
-    private let commitsInFlight = Atomic<Int>(0)
+    /// Commits in flight, the last one's time and the events waiting in the recent tier (this
+    /// process's count: commits add, moves and retention subtract, each backlog read resynchronises).
+    let activity: RecentTierActivity
 
     private let logger: Logger
-    private static let unreadableBatches = Counter(label: "citywatch_store_unreadable_batches_total")
 
     /// Opens (creating and migrating when needed) the database at `path`; `readOnly` opens an
     /// existing database for queries only (tools, tests beside a running server).
@@ -25,7 +22,7 @@ package final class SQLiteEventStore: RecentTierStore {
         path: String, readOnly: Bool = false, maxRecentEvents: Int = 5_000_000, logger: Logger = Logger(label: "citywatch.store")
     ) throws(StoreError) {
         self.path = path
-        self.maxRecentEvents = maxRecentEvents
+        activity = RecentTierActivity(maxWaiting: maxRecentEvents)
         self.logger = logger
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -44,7 +41,7 @@ package final class SQLiteEventStore: RecentTierStore {
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
             }
             try Self.migrator.migrate(pool)
-            recentEvents.store(try pool.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) FROM recent_batches") ?? 0 }, ordering: .relaxed)
+            activity.resynchronise(waiting: try pool.read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(event_count), 0) FROM recent_batches") ?? 0 })
         } catch {
             throw Self.mapped(error)
         }
@@ -114,22 +111,15 @@ package final class SQLiteEventStore: RecentTierStore {
         return found
     }
 
-    /// Events waiting in the recent tier (kept by this process: commits add, moves and retention
-    /// subtract), for the cap on it.
-    private let recentEvents = Atomic<Int>(0)
-    /// Past this many events waiting to be indexed, commits are refused as unavailable (503 with
-    /// Retry-After: agents keep the batches in their spools) until the indexer catches up, so a
-    /// sustained overload cannot grow the recent tier without bound.
-    package let maxRecentEvents: Int
-
     package func commit(_ batch: IngestedBatch) async throws(StoreError) -> CommitOutcome {
-        commitsInFlight.add(1, ordering: .relaxed)
-        defer { commitsInFlight.subtract(1, ordering: .relaxed) }
-        let pending = try PendingCommit(batch, waiting: recentEvents.load(ordering: .relaxed), cap: maxRecentEvents)
+        try await activity.commit(batch) { pending throws(StoreError) in try await commit(batch, pending) }
+    }
+
+    private func commit(_ batch: IngestedBatch, _ pending: PendingCommit) async throws(StoreError) -> CommitOutcome {
         let agent = batch.agentID, seq = Int64(bitPattern: batch.batchSeq), now = batch.receivedAtMs
         let evicted = Int64(clamping: batch.evicted.events), version = batch.agentVersion
         let ids = pending.ids
-        let outcome = try await group.commit(events: ids.count) { db in
+        return try await group.commit(events: ids.count) { db in
             try db.execute(
                 sql: "INSERT INTO batches (agent_id, batch_seq, received_at_ms, event_count) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [agent, seq, now, ids.count])
@@ -160,9 +150,6 @@ package final class SQLiteEventStore: RecentTierStore {
                 arguments: [agent, seq, now, version, stored, evicted]) ?? seq
             return .committed(storedEvents: stored, committedSeq: UInt64(bitPattern: committed), alreadyStored: pending.alreadyStored(known: known))
         }.get()
-        if case .committed(let stored, _, _) = outcome { recentEvents.add(stored, ordering: .relaxed) }
-        lastCommit.max(now, ordering: .relaxed)
-        return outcome
     }
 
     /// Moves the oldest batches of the recent tier, about `maxEvents` events (whole batches, at
@@ -255,11 +242,8 @@ package final class SQLiteEventStore: RecentTierStore {
             }
             return (moved, unreadable)
         }
-        recentEvents.subtract(moved, ordering: .relaxed)
-        for problem in unreadable {
-            Self.unreadableBatches.increment()
-            logger.error("a recent batch could not be read; kept in recent_batches_unreadable", metadata: ["batch": "\(problem)"])
-        }
+        activity.left(moved)
+        activity.setAside(unreadable, logger: logger)
         return moved
     }
 
@@ -279,14 +263,8 @@ package final class SQLiteEventStore: RecentTierStore {
         }
         // Resynchronised with the database (retention and moves are counted as they happen; this
         // corrects any drift).
-        recentEvents.store(backlog.0, ordering: .relaxed)
-        let last = lastCommit.load(ordering: .relaxed)
-        return RecentBacklog(events: backlog.0, oldestReceivedMs: backlog.1, lastCommitMs: last == 0 ? nil : last,
-            commitsInFlight: commitsInFlight.load(ordering: .relaxed))
+        return activity.backlog(events: backlog.0, oldestReceivedMs: backlog.1)
     }
-
-    /// Retention took `count` events out of the recent tier.
-    func recentDeleted(_ count: Int) { recentEvents.subtract(count, ordering: .relaxed) }
 
     package func committedSequence(agent: String) async throws(StoreError) -> UInt64? {
         try await read { db in
