@@ -50,12 +50,6 @@ final class IncidentFuser {
         var type: Int
         var camera: Int
         var track: UInt64
-
-        /// One word into the hasher instead of three: the track lookup runs per event, and hashing
-        /// 24 bytes was most of it (perf). Equality still compares all three.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(track &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: camera) &<< 16 ^ UInt64(truncatingIfNeeded: type))
-        }
     }
 
     let settings: FusionSettings
@@ -66,12 +60,12 @@ final class IncidentFuser {
     private var openByType: [[Open]] = []
     private var dirty: [Open] = []
     /// Kind number (`kinds`) → incident type number, resolved once per kind (`.some(nil)`: ignored).
-    private var kindTypes: [Int??] = []
+    private var kindTypes = ByKindNumber<Int?>()
     private var typeNames: [String] = []
     let kinds: KindNumbers
 
     private func typeOfKind(_ kind: EventKind, number k: Int) -> Int? {
-        if k < kindTypes.count, let known = kindTypes[k] { return known }
+        if let known = kindTypes[k] { return known }
         var number: Int?
         if let name = settings.type(of: kind) {
             if let existing = typeNames.firstIndex(of: name) {
@@ -84,7 +78,6 @@ final class IncidentFuser {
                 number = typeNames.count - 1
             }
         }
-        if k >= kindTypes.count { kindTypes += Array(repeating: nil, count: k + 1 - kindTypes.count) }
         kindTypes[k] = .some(number)
         return number
     }
@@ -128,8 +121,10 @@ final class IncidentFuser {
     }
 
     /// The number of a camera; one outside the city model (stored events of a camera since
-    /// removed) gets a number of its own, near only itself.
-    private func cameraNumber(_ id: String) -> Int {
+    /// removed) gets a number of its own, near only itself. `hint`: the camera's position in the
+    /// city model as the input says (`ScenarioInput.cameraIndex`), used when it names this camera.
+    private func cameraNumber(_ id: String, hint: Int) -> Int {
+        if hint >= 0, hint < cameraIDs.count, cameraIDs[hint] == id { return hint }
         if let n = cameraNumbers[id] { return n }
         let n = cameraIDs.count
         cameraIDs.append(id)
@@ -161,8 +156,7 @@ final class IncidentFuser {
             return
         }
         fused += 1
-        let hint = input.cameraIndex
-        let camera = hint >= 0 && hint < cameraIDs.count && cameraIDs[hint] == event.cameraID ? hint : cameraNumber(event.cameraID)
+        let camera = cameraNumber(event.cameraID, hint: input.cameraIndex)
         let track = event.trackID == 0 ? nil : TrackKey(type: type, camera: camera, track: event.trackID)
         let entry = Incident.Entry(
             timeMs: t, cameraID: event.cameraID, district: input.district, kind: event.kind, severity: event.severity, event: input.reference)

@@ -15,3 +15,16 @@ final class KindNumbers {
         return n
     }
 }
+
+/// Values by kind number (`KindNumbers`), filled as kinds are first seen.
+struct ByKindNumber<Value> {
+    private var values: [Value?] = []
+
+    subscript(number: Int) -> Value? {
+        get { number < values.count ? values[number] : nil }
+        set {
+            if number >= values.count { values += repeatElement(nil, count: number + 1 - values.count) }
+            values[number] = newValue
+        }
+    }
+}

@@ -32,11 +32,13 @@ struct PendingSteps {
     /// Ids still queued in arrival order, satisfied ones not yet dropped included (tests).
     var queuedIDs: Int { slots.count }
 
-    private func entry(_ id: UInt64) -> Entry? {
-        guard id >= firstID else { return nil }
-        let i = id - firstID
-        return i < UInt64(slots.count) ? slots[Int(i)] : nil
+    /// The slot of `id`, if it is still in the deque (its entry may be removed: nil there).
+    private func slot(of id: UInt64) -> Int? {
+        guard id >= firstID, id - firstID < UInt64(slots.count) else { return nil }
+        return Int(id - firstID)
     }
+
+    private func isLive(_ id: UInt64) -> Bool { slot(of: id).map { slots[$0] != nil } ?? false }
 
     /// Drops removed slots from the front.
     private mutating func trimFront() {
@@ -72,11 +74,10 @@ struct PendingSteps {
     /// Calls `body` with the live entries under `key`, oldest first, until it returns false.
     func forEach(under key: String, _ body: (UInt64, borrowing Entry) -> Bool) {
         guard let ids = index[key] else { return }
-        for id in ids where id >= firstID {
+        for id in ids {
             // Borrowed in place: binding the entry (`if let`) retained its snapshot and key per
             // entry looked at (perf).
-            let i = Int(id - firstID)
-            guard i < slots.count, slots[i] != nil else { continue }
+            guard let i = slot(of: id), slots[i] != nil else { continue }
             if !body(id, slots[i].unsafelyUnwrapped) { return }
         }
     }
@@ -103,13 +104,13 @@ struct PendingSteps {
     }
 
     private mutating func remove(_ id: UInt64) {
-        guard id >= firstID, id - firstID < UInt64(slots.count), let entry = slots[Int(id - firstID)] else { return }
-        slots[Int(id - firstID)] = nil
+        guard let i = slot(of: id), let entry = slots[i] else { return }
+        slots[i] = nil
         live -= 1
         // Index lists are pruned from the front: ids expire in arrival order, and a stale id
         // behind a live one is skipped by `forEach` until it reaches the front.
         if let position = index.index(forKey: entry.key) {
-            while let head = index.values[position].first, self.entry(head) == nil { index.values[position].removeFirst() }
+            while let head = index.values[position].first, !isLive(head) { index.values[position].removeFirst() }
             if index.values[position].isEmpty { index.remove(at: position) }
         }
         trimFront()

@@ -36,7 +36,7 @@ final class ScenarioEngine {
     /// Rules to try for an input of a kind: those whose filters name the kind ...
     private var rulesByKind: [EventKind: [Int]] = [:]
     /// `rulesByKind` by kind number (`kinds`), filled on first sight of each kind.
-    private var rulesByKindNumber: [[Int]?] = []
+    private var rulesByKindNumber = ByKindNumber<[Int]>()
     let kinds: KindNumbers
     /// ... and those that match any kind.
     private var anyKindRules: [Int] = []
@@ -71,7 +71,7 @@ final class ScenarioEngine {
 
     private func indexRules() {
         rulesByKind = [:]
-        rulesByKindNumber = []
+        rulesByKindNumber = ByKindNumber()
         anyKindRules = []
         timedRules = []
         nextDeadlineMs = .min
@@ -109,8 +109,7 @@ final class ScenarioEngine {
 
     /// The rules to try for a kind (those naming it), by its number.
     private func rules(forKind kind: EventKind, number k: Int) -> [Int] {
-        if k < rulesByKindNumber.count, let known = rulesByKindNumber[k] { return known }
-        if k >= rulesByKindNumber.count { rulesByKindNumber += Array(repeating: nil, count: k + 1 - rulesByKindNumber.count) }
+        if let known = rulesByKindNumber[k] { return known }
         let found = rulesByKind[kind] ?? []
         rulesByKindNumber[k] = found
         return found
@@ -126,8 +125,8 @@ final class ScenarioEngine {
         }
         let byKind = rules(forKind: input.event.kind, number: kindNumber)
         if !byKind.isEmpty || !anyKindRules.isEmpty {
-            for i in byKind { evaluate(rules[i], input, input, into: &out) }
-            for i in anyKindRules { evaluate(rules[i], input, input, into: &out) }
+            for i in byKind { evaluate(rules[i], input, into: &out) }
+            for i in anyKindRules { evaluate(rules[i], input, into: &out) }
         }
         if t > newestMs {
             newestMs = t
@@ -159,16 +158,17 @@ final class ScenarioEngine {
 
     // MARK: - Evaluation
 
-    private func evaluate(_ rule: RuleRuntime, _ input: ScenarioInput, _ s: InputSnapshot, into out: inout [Activation]) {
+    /// `s`: the input, which windows and pending steps keep as it is (`InputSnapshot`).
+    private func evaluate(_ rule: RuleRuntime, _ s: ScenarioInput, into out: inout [Activation]) {
         // `rule.scenario` read in place each time: a local copy of the scenario (or of its filter)
         // retained and released every field per input (perf).
         switch rule.scenario.pattern {
         case .single:
-            guard rule.scenario.match.matches(input) else { return }
+            guard rule.scenario.match.matches(s) else { return }
             fire(rule, at: s.timeMs, trigger: s, snapshots: [s], summary: "\(s.kind) at \(s.cameraID) (\(s.district))", into: &out)
 
         case .count(let p):
-            guard rule.scenario.match.matches(input), let group = p.groupBy.value(of: s) else { return }
+            guard rule.scenario.match.matches(s), let group = p.groupBy.value(of: s) else { return }
             // `events` needs no distinct bookkeeping: every input is its own value.
             let distinct: String?
             if p.distinct == .events {
@@ -198,17 +198,17 @@ final class ScenarioEngine {
                 into: &out)
 
         case .sequence(let p):
-            if p.then.matches(input), let first = waitingFirstStep(rule, p.correlate, p.otherDistrict, s) {
+            if p.then.matches(s), let first = waitingFirstStep(rule, p.correlate, p.otherDistrict, s) {
                 fire(rule, at: s.timeMs, trigger: s, snapshots: [first, s],
                      summary: "\(first.kind) at \(first.cameraID) (\(first.district)) then \(s.kind) at \(s.cameraID) (\(s.district)) within \(p.within)",
                      into: &out)
             }
-            if rule.scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+            if rule.scenario.match.matches(s), let key = correlator.fileKey(p.correlate, s) {
                 wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .absence(let p):
-            if p.expect.matches(input) {
+            if p.expect.matches(s) {
                 var satisfied: [UInt64] = []
                 for key in correlator.lookupKeys(p.correlate, s) {
                     rule.pending.forEach(under: key) { id, entry in
@@ -225,12 +225,12 @@ final class ScenarioEngine {
                 // was captured earlier, within the lateness allowance).
                 if !satisfied.isEmpty { lowerDeadlineBound(rule) }
             }
-            if rule.scenario.match.matches(input), let key = correlator.fileKey(p.correlate, s) {
+            if rule.scenario.match.matches(s), let key = correlator.fileKey(p.correlate, s) {
                 wait(rule, s, key: key, deadlineMs: s.timeMs.saturatingAdd(p.within.milliseconds))
             }
 
         case .rate(let p):
-            guard rule.scenario.match.matches(input), let value = input.event.attributes[p.attribute]?.doubleValue,
+            guard rule.scenario.match.matches(s), let value = s.event.attributes[p.attribute]?.doubleValue,
                 let group = p.groupBy.value(of: s)
             else { return }
             // A sample older than the group's newest (within the lateness allowance) is not

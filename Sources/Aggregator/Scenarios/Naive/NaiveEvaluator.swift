@@ -95,13 +95,7 @@ final class NaiveEvaluator {
             let due = history[i].indices.filter { history[i][$0].timeMs + p.within.milliseconds < watermark }
             for j in due where !satisfied[i][j] {
                 let a = history[i][j]
-                let deadline = a.timeMs + p.within.milliseconds
-                let key = rule.scenario.dedup.value(of: a) ?? ""
-                guard rule.admit(key: key, timeMs: deadline) else { continue }
-                out.append(Activation(
-                    id: "\(rule.scenario.id)/\(key)/\(deadline)", scenarioID: rule.scenario.id, title: rule.scenario.title,
-                    domain: rule.scenario.domain, severity: rule.scenario.severity, timeMs: deadline, key: key, districts: [],
-                    cameras: [], reaches: [], roads: [], events: [a.reference], summary: ""))
+                fire(rule, a, [a], at: a.timeMs + p.within.milliseconds, &out)
             }
             let keep = history[i].indices.filter { history[i][$0].timeMs + p.within.milliseconds >= watermark }
             history[i] = keep.map { history[i][$0] }
@@ -109,12 +103,16 @@ final class NaiveEvaluator {
         }
     }
 
-    private func fire(_ rule: RuleRuntime, _ trigger: InputSnapshot, _ snapshots: [InputSnapshot], _ out: inout [Activation]) {
+    /// `timeMs`: when it fires (the trigger's time; an absence's deadline).
+    private func fire(
+        _ rule: RuleRuntime, _ trigger: InputSnapshot, _ snapshots: [InputSnapshot], at timeMs: Int64? = nil, _ out: inout [Activation]
+    ) {
+        let timeMs = timeMs ?? trigger.timeMs
         let key = rule.scenario.dedup.value(of: trigger) ?? ""
-        guard rule.admit(key: key, timeMs: trigger.timeMs) else { return }
+        guard rule.admit(key: key, timeMs: timeMs) else { return }
         out.append(Activation(
-            id: "\(rule.scenario.id)/\(key)/\(trigger.timeMs)", scenarioID: rule.scenario.id, title: rule.scenario.title,
-            domain: rule.scenario.domain, severity: rule.scenario.severity, timeMs: trigger.timeMs, key: key, districts: [], cameras: [],
+            id: "\(rule.scenario.id)/\(key)/\(timeMs)", scenarioID: rule.scenario.id, title: rule.scenario.title,
+            domain: rule.scenario.domain, severity: rule.scenario.severity, timeMs: timeMs, key: key, districts: [], cameras: [],
             reaches: [], roads: [], events: snapshots.map(\.reference), summary: ""))
     }
 }
